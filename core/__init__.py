@@ -1,0 +1,66 @@
+"""wuguan core: members, organizations and the plugin host. `create_app` is the factory."""
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import settings
+from .extensions import babel, csrf, db, login_manager, migrate
+from .plugins import PluginHost
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(config=None):
+    """Build the app: settings from the environment, then `config`, then the plugins."""
+    instance = Path(os.environ.get("WUGUAN_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+    instance.mkdir(parents=True, exist_ok=True)
+    app = Flask("core", instance_path=str(instance))
+    app.config.update(settings.from_environment(instance))
+    app.config.update(config or {})
+    app.config["SQLALCHEMY_DATABASE_URI"] = settings.database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    from . import audit, models  # noqa: F401  (registers models and the audit listener)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
+    babel.init_app(app, default_translation_directories=str(Path(__file__).parent / "translations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    plugin_host = PluginHost(
+        allow=app.config["WUGUAN_PLUGINS"],
+        disabled=app.config["WUGUAN_DISABLED_PLUGINS"],
+        strict=app.config["WUGUAN_STRICT_PLUGINS"],
+    ).load()
+    app.extensions["wuguan"] = plugin_host
+    app.config["PLUGINS"] = plugin_host.plugin_settings(app.config["PLUGINS"])
+    return app
+
+
+@login_manager.user_loader
+def _load_staff(staff_id):
+    from .models import Staff
+    return db.session.get(Staff, int(staff_id))
+
+
+@migrate.configure
+def _plugin_version_locations(config):
+    """Each plugin brings its own Alembic branch; Alembic finds them all through this."""
+    from flask import current_app
+    paths = [str(MIGRATIONS / "versions"), *current_app.extensions["wuguan"].migration_paths()]
+    config.set_main_option("version_locations", " ".join(paths))
+    config.set_main_option("path_separator", "space")
+    return config
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, connection_record):
+    """SQLite ignores foreign keys unless asked, and waits on a busy file only if told to."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()

@@ -1,0 +1,49 @@
+"""Staff users, each scoped to one organization's subtree."""
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .base import Audited, Timestamps
+
+ROLES = {
+    "admin": _l("系统管理员"),
+    "street": _l("街道工作人员"),
+    "community": _l("社区工作人员"),
+    "branch": _l("支部书记"),
+    "readonly": _l("只读"),
+}
+
+
+class Staff(UserMixin, Audited, Timestamps, db.Model):
+    __tablename__ = "staff"
+    __audit_exclude__ = ("created_at", "updated_at", "password_hash", "last_login_at")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(60))
+    role: Mapped[str] = mapped_column(String(16))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    can_see_sensitive: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    org = relationship("Organization")
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)

@@ -1,0 +1,33 @@
+"""Work units (单位): employers and former employers, with their Party organization's contact."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import Audited, Timestamps
+
+KINDS = {
+    "government": _l("机关"),
+    "state_owned": _l("国有企业"),
+    "collective": _l("集体企业"),
+    "institution": _l("事业单位"),
+    "private": _l("非公企业"),
+    "social": _l("社会组织"),
+}
+
+
+class WorkUnit(Audited, Timestamps, db.Model):
+    __tablename__ = "work_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    address: Mapped[str | None] = mapped_column(String(255))
+    # The unit's own Party organization: the addressee of 双向反馈 and of 通报.
+    party_org_name: Mapped[str | None] = mapped_column(String(120))
+    contact_person: Mapped[str | None] = mapped_column(String(60))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(120))
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,181 @@
+"""Finding, loading and validating plugins: the five built-ins and third parties alike.
+
+A plugin that fails is skipped and listed as failed, so one bad package cannot take
+the city's system down; `WUGUAN_STRICT_PLUGINS=1` (CI) turns that into a start-up error.
+A category claimed by two modes always stops start-up: members would be managed twice.
+"""
+from dataclasses import dataclass, field
+import importlib
+import importlib.metadata
+import inspect
+import logging
+import re
+
+import pluggy
+from flask import current_app
+
+from . import hookspecs
+from .errors import PluginConflictError
+from .plugin_api import Mode
+
+log = logging.getLogger("wuguan.plugins")
+
+BUILTIN_PLUGINS = ("plugins.direct", "plugins.dual", "plugins.joint", "plugins.takeover", "plugins.assist")
+ENTRY_POINT_GROUP = "wuguan"
+KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class PluginLoadError(RuntimeError):
+    pass
+
+
+@dataclass
+class PluginRecord:
+    name: str
+    module: str
+    version: str
+    source: str  # "builtin" | "entrypoint"
+    state: str = "loaded"  # "loaded" | "disabled" | "failed"
+    reason: str | None = None
+    hooks: list = field(default_factory=list)
+    modes: list = field(default_factory=list)
+    plugin: object = None
+
+    def as_dict(self):
+        return {"name": self.name, "module": self.module, "version": self.version, "source": self.source,
+                "state": self.state, "reason": self.reason, "hooks": self.hooks,
+                "modes": [{"key": m.key, "title": str(m.title),
+                           "categories": {k: str(v) for k, v in m.categories.items()}} for m in self.modes]}
+
+
+def _wuguan_version():
+    try:
+        return importlib.metadata.version("wuguan")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _candidates():
+    """(name, loader, version, source) for every plugin this installation knows of."""
+    version = _wuguan_version()
+    for module in BUILTIN_PLUGINS:
+        yield module.rsplit(".", 1)[-1], module, (lambda m=module: importlib.import_module(m)), version, "builtin"
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist_version = ep.dist.version if ep.dist else "0+unknown"
+        yield ep.name, ep.value, ep.load, dist_version, "entrypoint"
+
+
+class PluginHost:
+    """The plugin manager of one app, with what was loaded and why the rest was not."""
+
+    def __init__(self, allow=None, disabled=(), strict=False):
+        self.pm = pluggy.PluginManager("wuguan")
+        self.pm.add_hookspecs(hookspecs)
+        self.hook = self.pm.hook
+        self.records = {}
+        self.modes = {}
+        self.categories = {}
+        self._allow = set(allow) if allow else None
+        self._disabled = set(disabled)
+        self._strict = strict
+
+    def load(self):
+        for name, module, loader, version, source in _candidates():
+            record = PluginRecord(name, module, version, source)
+            if name in self.records:
+                record.state, record.reason = "failed", f"plugin name {name!r} is already taken by {self.records[name].module}"
+                self._fail(record)
+                continue
+            self.records[name] = record
+            if self._allow is not None and name not in self._allow:
+                record.state, record.reason = "disabled", "not in WUGUAN_PLUGINS"
+                continue
+            if name in self._disabled:
+                record.state, record.reason = "disabled", "in WUGUAN_DISABLED_PLUGINS"
+                continue
+            try:
+                plugin = loader()
+                self._register(record, plugin)
+            except PluginConflictError:
+                raise
+            except Exception as exc:  # a third party's bug must not stop the city's system
+                if record.plugin is not None and self.pm.is_registered(record.plugin):
+                    self.pm.unregister(record.plugin)
+                record.state, record.reason = "failed", f"{type(exc).__name__}: {exc}"
+                self._fail(record)
+        return self
+
+    def _fail(self, record):
+        log.error("plugin %s (%s) failed: %s", record.name, record.module, record.reason)
+        if self._strict:
+            raise PluginLoadError(f"plugin {record.name} failed: {record.reason}")
+
+    def _register(self, record, plugin):
+        unknown = [n for n, _ in inspect.getmembers(plugin)
+                   if n.startswith("wuguan_") and self.pm.parse_hookimpl_opts(plugin, n) is not None
+                   and not hasattr(hookspecs, n)]
+        if unknown:
+            raise PluginLoadError(f"unknown hooks: {', '.join(sorted(unknown))}")
+        self.pm.register(plugin, name=record.name)
+        record.plugin = plugin
+        record.hooks = sorted(c.name for c in self.pm.get_hookcallers(plugin))
+        modes = [m for result in self.call_one(record.name, "wuguan_modes") or [] for m in result]
+        for mode in modes:
+            if not isinstance(mode, Mode):
+                raise PluginLoadError(f"wuguan_modes returned {mode!r}, not a Mode")
+            for key in (mode.key, *mode.categories):
+                if not KEY.match(key):
+                    raise PluginLoadError(f"key {key!r} must be lower-case letters, digits and _")
+        for mode in modes:
+            for category in mode.categories:
+                if category in self.categories:
+                    other = self.categories[category][0]
+                    raise PluginConflictError(
+                        f"category {category!r} is claimed by mode {mode.key!r} (plugin {record.name}) "
+                        f"and by mode {other.key!r} (plugin {self._owner(other)})")
+        for mode in modes:
+            self.modes[mode.key] = mode
+            for category, title in mode.categories.items():
+                self.categories[category] = (mode, title)
+        record.modes = modes
+
+    def _owner(self, mode):
+        return next(r.name for r in self.records.values() if mode in r.modes)
+
+    def call_one(self, name, hook_name, **kwargs):
+        """Call one plugin's implementation of a hook; returns [result] or [] if it has none."""
+        plugin = self.pm.get_plugin(name)
+        return [impl.function(**kwargs) for impl in getattr(self.hook, hook_name).get_hookimpls()
+                if impl.plugin is plugin]
+
+    def collect(self, hook_name, **kwargs):
+        """Flatten the lists every plugin returned for a list-returning hook."""
+        return [item for result in getattr(self.hook, hook_name)(**kwargs) if result for item in result]
+
+    def loaded(self):
+        return [r for r in self.records.values() if r.state == "loaded"]
+
+    def activity_kinds(self):
+        from .models.activities import KINDS
+        kinds = dict(KINDS)
+        for mode in self.modes.values():
+            kinds.update(mode.activity_kinds)
+        return kinds
+
+    def plugin_settings(self, overrides):
+        """Each loaded plugin's defaults, updated with what the operator configured for it."""
+        merged = {}
+        for record in self.loaded():
+            defaults = {}
+            for result in self.call_one(record.name, "wuguan_settings"):
+                defaults.update(result or {})
+            merged[record.name] = {**defaults, **(overrides.get(record.name) or {})}
+        return merged
+
+    def migration_paths(self):
+        return [str(p) for p in self.hook.wuguan_migrations() if p]
+
+
+def host():
+    """The plugin host of the current app."""
+    return current_app.extensions["wuguan"]

@@ -1,0 +1,70 @@
+"""Settings from the environment, with defaults that need no server.
+
+Every setting an operator may change is read here and nowhere else, so the
+README's table of environment variables is this module.
+"""
+import os
+import secrets
+from pathlib import Path
+
+from . import rules
+
+
+def _flag(value):
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _names(value):
+    return [n.strip() for n in (value or "").split(",") if n.strip()]
+
+
+def database_url(url):
+    """Use psycopg 3 for PostgreSQL whatever scheme the operator wrote."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key(instance_path):
+    """A key kept in the instance folder, so sessions survive restarts without a constant in code."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def from_environment(instance_path, environ=os.environ):
+    instance = Path(instance_path)
+    db_url = environ.get("DATABASE_URL") or f"sqlite:///{instance / 'wuguan.sqlite'}"
+    redis_url = environ.get("REDIS_URL")
+    broker = environ.get("CELERY_BROKER_URL") or redis_url or f"sqla+sqlite:///{instance / 'broker.sqlite'}"
+    backend = environ.get("CELERY_RESULT_BACKEND") or redis_url or f"db+sqlite:///{instance / 'results.sqlite'}"
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(db_url),
+        "SECRET_KEY": environ.get("SECRET_KEY") or secret_key(instance),
+        "REDIS_URL": redis_url,
+        "CELERY": {
+            "broker_url": broker,
+            "result_backend": backend,
+            "task_ignore_result": True,
+            "timezone": environ.get("WUGUAN_TIMEZONE", "Asia/Shanghai"),
+            "beat_schedule_filename": str(instance / "celerybeat-schedule"),
+        },
+        "WUGUAN_PLUGINS": _names(environ.get("WUGUAN_PLUGINS")) or None,
+        "WUGUAN_DISABLED_PLUGINS": _names(environ.get("WUGUAN_DISABLED_PLUGINS")),
+        "WUGUAN_STRICT_PLUGINS": _flag(environ.get("WUGUAN_STRICT_PLUGINS", "0")),
+        "BABEL_DEFAULT_LOCALE": environ.get("WUGUAN_LOCALE", "zh_Hans_CN"),
+        "BABEL_DEFAULT_TIMEZONE": environ.get("WUGUAN_TIMEZONE", "Asia/Shanghai"),
+        "MAIL_SERVER": environ.get("MAIL_SERVER"),
+        "MAIL_PORT": int(environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": environ.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _flag(environ.get("MAIL_USE_TLS", "0")),
+        "MAIL_FROM": environ.get("MAIL_FROM", "wuguan@localhost"),
+        "RULES": rules.defaults(),
+        "PLUGINS": {},
+    }

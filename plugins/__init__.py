@@ -1,0 +1,1 @@
+"""The five built-in management modes, each a pluggy plugin loaded like any third party's."""
