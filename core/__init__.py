@@ -15,11 +15,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def create_app(config=None):
     """Build the app: settings from the environment, then `config`, then the plugins."""
-    instance = Path(os.environ.get("WUGUAN_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+    config = config or {}
+    instance = Path(config.get("WUGUAN_INSTANCE_PATH") or os.environ.get("WUGUAN_INSTANCE_PATH")
+                    or Path.cwd() / "instance").resolve()
     instance.mkdir(parents=True, exist_ok=True)
     app = Flask("core", instance_path=str(instance))
     app.config.update(settings.from_environment(instance))
-    app.config.update(config or {})
+    app.config.update(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = settings.database_url(app.config["SQLALCHEMY_DATABASE_URI"])
 
     from . import audit, models  # noqa: F401  (registers models and the audit listener)

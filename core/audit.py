@@ -8,7 +8,7 @@ import datetime as dt
 import decimal
 
 from flask import has_request_context
-from sqlalchemy import event, inspect, insert
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from .models.audit import AuditEntry
@@ -50,7 +50,8 @@ def _snapshot(obj, only=None):
             if a.key not in skip and (only is None or a.key in only)}
 
 
-def _changes(obj):
+def _changes(obj, stored):
+    """Before and after of the changed columns; `stored` is the row as the database held it."""
     state = inspect(obj)
     skip = set(getattr(obj, "__audit_exclude__", ()))
     before, after = {}, {}
@@ -58,29 +59,50 @@ def _changes(obj):
         if attr.key in skip:
             continue
         hist = state.attrs[attr.key].history
-        if hist.has_changes():
-            before[attr.key] = _plain(hist.deleted[0]) if hist.deleted else None
-            after[attr.key] = _plain(hist.added[0]) if hist.added else None
+        if hist.added:
+            old = hist.deleted[0] if hist.deleted else stored.get(attr.key)
+            new = hist.added[0]
+            if old != new:
+                before[attr.key], after[attr.key] = _plain(old), _plain(new)
     return before, after
 
 
 def _row(obj, action, before, after):
     actor_id, actor = current_actor()
-    pk = inspect(obj).identity
+    pk = inspect(obj).mapper.primary_key_from_instance(obj)
     return {"at": utcnow(), "actor_id": actor_id, "actor": actor, "table_name": obj.__tablename__,
-            "record_id": ",".join(str(k) for k in pk) if pk else None, "action": action,
+            "record_id": ",".join(str(k) for k in pk), "action": action,
             "before": before, "after": after}
+
+
+@event.listens_for(Session, "before_flush")
+def _load_stored_rows(session, flush_context, instances):
+    """Old values of expired attributes were never loaded: fetch them, one SELECT per model."""
+    by_model = {}
+    for obj in session.dirty:
+        if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
+            by_model.setdefault(type(obj), []).append(obj)
+    stored = session.info.setdefault("audit_stored", {})
+    for model, objs in by_model.items():
+        table = model.__table__
+        (pk,) = table.primary_key.columns
+        ids = [inspect(o).identity[0] for o in objs]
+        with session.no_autoflush:
+            for row in session.connection().execute(select(table).where(pk.in_(ids))).mappings():
+                stored[(model, row[pk.name])] = dict(row)
 
 
 @event.listens_for(Session, "after_flush")
 def _log_flush(session, flush_context):
+    stored = session.info.pop("audit_stored", {})
     rows = []
     for obj in session.new:
         if isinstance(obj, Audited):
             rows.append(_row(obj, "insert", None, _snapshot(obj)))
     for obj in session.dirty:
         if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
-            before, after = _changes(obj)
+            identity = inspect(obj).identity
+            before, after = _changes(obj, stored.get((type(obj), identity[0] if identity else None), {}))
             if after:
                 rows.append(_row(obj, "update", before, after))
     for obj in session.deleted:

@@ -4,8 +4,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import MetaData, event, inspect
+from sqlalchemy.orm import DeclarativeBase, Mapper
 
 # One naming convention for every table, core's and the plugins', so Alembic
 # can name and drop constraints the same way on SQLite and PostgreSQL.
@@ -23,6 +23,19 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+@event.listens_for(Mapper, "init")
+def _scalar_defaults(target, args, kwargs):
+    """Give new objects their columns' scalar defaults at once, so validation sees them before INSERT."""
+    if not isinstance(target, db.Model):
+        return
+    for column_attr in inspect(type(target)).column_attrs:
+        column = column_attr.columns[0]
+        if column_attr.key not in kwargs and column.default is not None and column.default.is_scalar:
+            setattr(target, column_attr.key, column.default.arg)
+
+
 migrate = Migrate()
 babel = Babel()
 login_manager = LoginManager()

@@ -115,7 +115,7 @@ class Member(Audited, Timestamps, db.Model):
                 fail("liaison_group", _("“%(n)s”不是楼寓党员联络小组", n=group.name))
             elif location is not None and not location.contains(group):
                 fail("liaison_group", _("联络小组“%(g)s”不在所在社区“%(c)s”之下", g=group.name, c=location.name))
-        if self.probation_extension_months not in (0, None) and not 6 <= self.probation_extension_months <= 12:
+        if self.probation_extension_months and not 6 <= self.probation_extension_months <= 12:
             fail("probation_extension_months", _("预备期只能延长6至12个月"))
         if errors:
             raise ValidationError(errors)

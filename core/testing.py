@@ -1,0 +1,181 @@
+"""Pytest fixtures for wuguan and for plugin authors, shipped as a `pytest11` entry point.
+
+A plugin's own tests use these and never this repository's `tests/`.
+The database is SQLite in a temporary folder, or PostgreSQL when
+`WUGUAN_TEST_DATABASE_URL` names one (each app gets a schema of its own there).
+Under `CI=true` an unreachable PostgreSQL fails the run instead of skipping it.
+"""
+import contextlib
+import os
+import shutil
+import sys
+import textwrap
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from core import settings
+
+
+def _ci():
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _test_database_setting():
+    return os.environ.get("WUGUAN_TEST_DATABASE_URL", "").strip()
+
+
+def _pg_reachable(url):
+    try:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # the reason goes into the skip message
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+
+
+@contextlib.contextmanager
+def fresh_database(tmp_path):
+    """A database URL nothing else uses: a new SQLite file, or a new PostgreSQL schema."""
+    base = _test_database_setting()
+    if not base:
+        yield f"sqlite:///{tmp_path / 'wuguan-test.sqlite'}"
+        return
+    base = settings.database_url(base)
+    problem = _pg_reachable(base)
+    if problem:
+        if _ci():
+            pytest.fail(f"PostgreSQL at {base} is required under CI: {problem}")
+        pytest.skip(f"PostgreSQL at {base} is not reachable: {problem}")
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def build_app(database_url, instance_path, **config):
+    """An app on `database_url`, migrated to every head, with plugins as the config says."""
+    from core import create_app
+    from core.cli import upgrade_database
+    app = create_app({"WUGUAN_INSTANCE_PATH": str(instance_path), "SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
+                      "SECRET_KEY": "test-" + uuid.uuid4().hex, **config})
+    with app.app_context():
+        upgrade_database()
+    return app
+
+
+def _dispose(app):
+    from core.extensions import db
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """The app with every installed plugin, on a database migrated once for the session."""
+    tmp = tmp_path_factory.mktemp("wuguan")
+    with fresh_database(tmp) as url:
+        application = build_app(url, tmp / "instance", WUGUAN_STRICT_PLUGINS=True)
+        yield application
+        _dispose(application)
+
+
+@pytest.fixture
+def db(app):
+    """`db` inside an app context; every table is emptied after the test."""
+    from core.extensions import db as database
+    with app.app_context():
+        yield database
+        database.session.remove()
+        empty_tables(database)
+
+
+def empty_tables(database):
+    with database.engine.begin() as conn:
+        existing = set(inspect(conn).get_table_names())
+        tables = [t.name for t in reversed(database.metadata.sorted_tables) if t.name in existing]
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """Build further apps, each on its own fresh database: `make_app(WUGUAN_PLUGINS=[...])`."""
+    apps, stack = [], contextlib.ExitStack()
+
+    def factory(**config):
+        folder = tmp_path / f"app{len(apps)}"
+        folder.mkdir()
+        url = stack.enter_context(fresh_database(folder))
+        application = build_app(url, folder / "instance", **config)
+        apps.append(application)
+        return application
+
+    with stack:
+        yield factory
+        for application in apps:
+            _dispose(application)
+
+
+@pytest.fixture
+def wuguan_plugin(tmp_path, monkeypatch):
+    """Install a throw-away plugin through a real `wuguan` entry point.
+
+    `wuguan_plugin("mymode", source)` writes module `source` as package `mymode`
+    with a distribution that declares it under the `wuguan` entry-point group.
+    `files` adds more files to the package (e.g. migrations); `package_dir` copies an
+    existing package instead of writing `source`.
+    """
+    from core.extensions import db as database
+    tables_before = set(database.metadata.tables)
+    root = tmp_path / "site"
+    root.mkdir()
+    monkeypatch.syspath_prepend(str(root))
+    created = []
+
+    def install(name, source=None, version="0.1.0", files=None, module=None, package_dir=None):
+        module = module or name
+        package = root / module
+        if package_dir is not None:
+            shutil.copytree(package_dir, package, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            package.mkdir()
+            (package / "__init__.py").write_text(textwrap.dedent(source), encoding="utf-8")
+        for rel, content in (files or {}).items():
+            target = package / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(textwrap.dedent(content), encoding="utf-8")
+        info = root / f"{module}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: {version}\n")
+        (info / "entry_points.txt").write_text(f"[wuguan]\n{name} = {module}\n")
+        created.append(module)
+        import importlib
+        importlib.invalidate_caches()
+        return package
+
+    yield install
+    for name in set(database.metadata.tables) - tables_before:
+        database.metadata.remove(database.metadata.tables[name])
+    for module in created:
+        for loaded in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
+            del sys.modules[loaded]
