@@ -84,6 +84,7 @@ class PluginHost:
             record = PluginRecord(name, module, version, source)
             if name in self.records:
                 record.state, record.reason = "failed", f"plugin name {name!r} is already taken by {self.records[name].module}"
+                self.records[f"{name} ({module})"] = record
                 self._fail(record)
                 continue
             self.records[name] = record
