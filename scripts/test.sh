@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs wuguan and its test extras into .venv, then runs the suite on SQLite and
+# again on PostgreSQL. Under CI=true the PostgreSQL run always happens and its
+# service tests fail rather than skip when a server is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+export WUGUAN_STRICT_PLUGINS=1
+PG_URL=${WUGUAN_POSTGRES_URL:-postgresql://127.0.0.1:5432/test}
+
+echo "== tests on SQLite"
+env -u WUGUAN_TEST_DATABASE_URL .venv/bin/python -m pytest "$@"
+
+if [ "${CI:-}" = "true" ] || (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+  echo "== tests on PostgreSQL ($PG_URL)"
+  WUGUAN_TEST_DATABASE_URL=$PG_URL .venv/bin/python -m pytest "$@"
+else
+  echo "== PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL run is skipped"
+fi

@@ -1,0 +1,138 @@
+"""The plugin contract: every hook documented with its exact signature, and tested."""
+import ast
+import inspect
+import json
+import os
+from pathlib import Path
+import re
+import subprocess
+import sys
+
+from core import create_app, hookspecs
+
+ROOT = Path(__file__).parent.parent
+HOOKS = [name for name, f in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("wuguan_")]
+
+
+def test_every_hook_is_documented_with_its_exact_signature():
+    documented = dict(re.findall(r"^### `(wuguan_\w+)(\(.*\))`$", (ROOT / "docs" / "plugins.md").read_text(), re.M))
+    for name in HOOKS:
+        assert name in documented, f"{name} is missing from docs/plugins.md"
+        assert documented[name] == str(inspect.signature(getattr(hookspecs, name))), name
+    assert set(documented) == set(HOOKS), "docs/plugins.md documents a hook that does not exist"
+
+
+def test_every_hook_has_a_one_line_docstring():
+    for name in HOOKS:
+        doc = getattr(hookspecs, name).__doc__
+        assert doc and "\n" not in doc.strip(), name
+
+
+def test_every_hook_has_a_test_of_its_own():
+    defined = set()
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef):
+                defined.add(node.name)
+    missing = [name for name in HOOKS if f"test_hook_{name}" not in defined]
+    assert missing == []
+
+
+def test_hook_wuguan_modes(wuguan_plugin, tmp_path):
+    wuguan_plugin("grid", """
+        from core.plugin_api import Mode, hookimpl
+
+        @hookimpl
+        def wuguan_modes():
+            return [Mode(key="grid", title="网格管", categories={"grid_member": "网格党员"},
+                         activity_kinds={"grid_patrol": "网格巡查"})]
+    """)
+    host = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path)}).extensions["wuguan"]
+    assert host.categories["grid_member"][0].key == "grid"
+    assert host.activity_kinds()["grid_patrol"] == "网格巡查"
+    assert host.activity_kinds()["theme_day"] == "主题党日"
+
+
+def test_hook_wuguan_settings(wuguan_plugin, tmp_path):
+    wuguan_plugin("grid", """
+        from core.plugin_api import hookimpl
+
+        @hookimpl
+        def wuguan_settings():
+            return {"patrol_days": 7, "cells": 3}
+    """)
+    app = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path), "PLUGINS": {"grid": {"cells": 5}}})
+    assert app.config["PLUGINS"]["grid"] == {"patrol_days": 7, "cells": 5}
+
+
+def test_hook_wuguan_migrations(wuguan_plugin, make_app):
+    wuguan_plugin("grid", """
+        from pathlib import Path
+        from core.plugin_api import hookimpl
+
+        @hookimpl
+        def wuguan_migrations():
+            return Path(__file__).parent / "versions"
+    """, files={"versions/grid_0001.py": '''
+        from alembic import op
+        import sqlalchemy as sa
+        revision = "grid_0001"
+        down_revision = None
+        branch_labels = ("grid",)
+        depends_on = "core_0001"
+
+        def upgrade():
+            op.create_table("grid_cell", sa.Column("id", sa.Integer, primary_key=True))
+
+        def downgrade():
+            op.drop_table("grid_cell")
+    '''})
+    app = make_app()
+    with app.app_context():
+        from sqlalchemy import inspect as db_inspect
+        from core.extensions import db
+        assert {"grid_cell", "member"} <= set(db_inspect(db.engine).get_table_names())
+        assert "grid_0001" in {r for (r,) in db.session.execute(db.text("select version_num from alembic_version"))}
+
+
+def test_hook_wuguan_demo_data(wuguan_plugin, make_app):
+    wuguan_plugin("grid", """
+        from core.plugin_api import hookimpl
+        from core.models import Organization
+
+        @hookimpl
+        def wuguan_demo_data(session, demo):
+            session.add(Organization(kind="branch", name="网格党支部", code="GRID",
+                                     parent_id=demo.community_ids[0]))
+    """)
+    app = make_app()
+    with app.app_context():
+        from core import demo
+        from core.extensions import db
+        from core.models import Organization
+        demo.load()
+        grid = db.session.scalar(db.select(Organization).where(Organization.code == "GRID"))
+        assert grid.name == "网格党支部"
+        assert grid.parent.kind == "community"
+
+
+def test_hook_wuguan_cli(wuguan_plugin, tmp_path):
+    package = wuguan_plugin("grid", """
+        import click
+        from core.plugin_api import hookimpl
+
+        @hookimpl
+        def wuguan_cli(cli):
+            @cli.command("grid-hello")
+            @click.argument("who")
+            def grid_hello(who):
+                click.echo(f"你好, {who}")
+    """)
+    env = {**os.environ, "PYTHONPATH": str(package.parent), "WUGUAN_INSTANCE_PATH": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", "from core.cli import main; main()", "grid-hello", "社区"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "你好, 社区"
+    listing = subprocess.run([sys.executable, "-c", "from core.cli import main; main()", "plugins"],
+                             capture_output=True, text=True, env=env, timeout=120)
+    assert next(p for p in json.loads(listing.stdout) if p["name"] == "grid")["hooks"] == ["wuguan_cli"]
