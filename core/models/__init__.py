@@ -1,10 +1,14 @@
 """Core's models; importing this module registers them all on `db.metadata`."""
 from .activities import Activity, Attendance
 from .audit import AuditEntry
+from .bulletins import Bulletin
+from .findings import Finding, FindingHit, SweepRun
 from .members import Member
 from .organizations import Organization
+from .outbox import InboxItem, OutboxMessage
 from .staff import Staff
 from .transfers import Transfer
 from .units import WorkUnit
 
-__all__ = ["Activity", "Attendance", "AuditEntry", "Member", "Organization", "Staff", "Transfer", "WorkUnit"]
+__all__ = ["Activity", "Attendance", "AuditEntry", "Bulletin", "Finding", "FindingHit", "InboxItem", "Member",
+           "Organization", "OutboxMessage", "Staff", "SweepRun", "Transfer", "WorkUnit"]

@@ -1,0 +1,47 @@
+"""通报: one compiled bulletin per (scope, kind, period, version).
+
+Version 1 of a (scope, kind, period) is inserted before compiling, so the unique key
+is the claim: a second beat or a redelivered task finds it taken. A compile that
+died leaves the row `compiling` with an old `claimed_at`, and is taken up again.
+"""
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, DateTime, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+
+KINDS = {"community": _l("社区通报"), "street": _l("街道通报"), "employer": _l("单位通报")}
+STATES = {"compiling": _l("编制中"), "compiled": _l("已编制"), "failed": _l("编制失败")}
+
+
+class Bulletin(db.Model):
+    __tablename__ = "bulletin"
+    __table_args__ = (UniqueConstraint("scope", "kind", "period", "version", name="uq_bulletin_scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(40))  # "org:<id>" or "unit:<id>"
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    period: Mapped[str] = mapped_column(String(10), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    work_unit_id: Mapped[int | None] = mapped_column(ForeignKey("work_unit.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[str] = mapped_column(String(16), default="compiling")
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    compiled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    sections: Mapped[list] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text)
+    xlsx: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+
+    org = relationship("Organization")
+    work_unit = relationship("WorkUnit")
+
+    @property
+    def kind_title(self):
+        return KINDS.get(self.kind, self.kind)
