@@ -1,0 +1,105 @@
+"""Core's own checks: the gaps the 五管 method exists to close, whatever modes are loaded.
+
+Each is one SELECT over all members (or letters), labelled subject_id, org_id, detail.
+Dates are turned into cut-offs in Python, so the SQL stays portable between SQLite
+and PostgreSQL and exact at month ends.
+"""
+import datetime as dt
+
+from flask_babel import gettext as _, lazy_gettext as _l
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select
+
+from . import rules
+from .models import Activity, Attendance, Member, Transfer
+from .plugin_api import Check
+from .plugins import host
+
+
+def _member_org():
+    """Where a member is managed: the community they live in, else the organization that holds them."""
+    return func.coalesce(Member.location_id, Member.affiliation_id)
+
+
+def _active():
+    return Member.state == "active"
+
+
+def unclassified(ctx):
+    claimed = sorted(host().categories)
+    return (select(Member.id.label("subject_id"), _member_org().label("org_id"),
+                   (literal(_("类别未被任何已启用的管理方式认领：")) + Member.category).label("detail"))
+            .where(_active(), Member.category.not_in(claimed) if claimed else literal(True)))
+
+
+def no_liaison_group(ctx):
+    return (select(Member.id.label("subject_id"), _member_org().label("org_id"),
+                   literal(_("未编入楼寓党员联络小组")).label("detail"))
+            .where(_active(), Member.liaison_group_id.is_(None)))
+
+
+def transfer_unreceived(ctx):
+    return (select(Transfer.id.label("subject_id"),
+                   func.coalesce(Transfer.from_org_id, Transfer.to_org_id).label("org_id"),
+                   (literal(_("介绍信 ")) + Transfer.letter_no + literal(_(" 已于 "))
+                    + cast(Transfer.valid_until, String) + literal(_(" 过期，未见回执"))).label("detail"))
+            .where(Transfer.state == "issued", Transfer.valid_until < ctx.today))
+
+
+def latest_start(deadline, months):
+    """The latest date d with add_months(d, months) <= deadline (month ends clamp, so search forward)."""
+    day = rules.add_months(deadline, -months)
+    while rules.add_months(day + dt.timedelta(days=1), months) <= deadline:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _probation_ends_by(ctx, deadline):
+    """Probationary members whose probation (with its extension) ends on or before `deadline`."""
+    extensions = [0, *range(ctx.rules["probation_extension_min_months"],
+                            ctx.rules["probation_extension_max_months"] + 1)]
+    return or_(*(and_(func.coalesce(Member.probation_extension_months, 0) == ext,
+                      Member.joined_on <= latest_start(deadline, ctx.rules["probation_months"] + ext))
+                 for ext in extensions))
+
+
+def probation_due(ctx):
+    notice = ctx.today + dt.timedelta(days=ctx.rules["probation_notice_days"])
+    overdue = _probation_ends_by(ctx, ctx.today - dt.timedelta(days=1))
+    detail = case((overdue, literal(_("预备期已满，尚未讨论转正（入党日期 ")) + cast(Member.joined_on, String) + ")"),
+                  else_=literal(_("预备期将在%(n)d天内届满（入党日期 ", n=ctx.rules["probation_notice_days"]))
+                  + cast(Member.joined_on, String) + ")")
+    return (select(Member.id.label("subject_id"), _member_org().label("org_id"), detail.label("detail"))
+            .where(_active(), Member.status == "probationary", _probation_ends_by(ctx, notice)))
+
+
+def lapse_warning(ctx):
+    last_life = (select(func.max(Activity.held_on))
+                 .join(Attendance, Attendance.activity_id == Activity.id)
+                 .where(Attendance.member_id == Member.id, Attendance.present.is_(True))
+                 .correlate(Member).scalar_subquery())
+    since = func.coalesce(last_life, Member.joined_on)
+    first, second = sorted(ctx.rules["lapse_warn_months"])
+    lapse = ctx.rules["lapse_months"]
+    detail = case(
+        (since < rules.add_months(ctx.today, -lapse),
+         literal(_("已连续%(n)d个月未参加组织生活，按规定可视为自行脱党", n=lapse))),
+        (since < rules.add_months(ctx.today, -second),
+         literal(_("已连续%(n)d个月未参加组织生活", n=second))),
+        else_=literal(_("已连续%(n)d个月未参加组织生活", n=first)))
+    return (select(Member.id.label("subject_id"), _member_org().label("org_id"), detail.label("detail"))
+            .where(_active(), since < rules.add_months(ctx.today, -first)))
+
+
+CHECKS = [
+    Check(code="core.unclassified", title=_l("类别无人认领（漏管）"), severity="critical", query=unclassified,
+          description=_l("党员的类别不属于任何已启用的管理方式，无人负责")),
+    Check(code="core.no_liaison_group", title=_l("未编入联络小组"), severity="warning", query=no_liaison_group,
+          description=_l("每名党员都应编入一个楼寓党员联络小组（纵向到底、横向到边）")),
+    Check(code="core.transfer_unreceived", title=_l("介绍信过期未回执（口袋党员风险）"), severity="serious",
+          query=transfer_unreceived, subject="transfer",
+          description=_l("组织关系介绍信已过有效期，仍未收到回执")),
+    Check(code="core.probation_due", title=_l("预备期届满"), severity="warning", query=probation_due,
+          description=_l("预备党员的预备期30天内届满或已届满，支部应及时讨论转正")),
+    Check(code="core.lapse_warning", title=_l("长期未参加组织生活"), severity="serious", query=lapse_warning,
+          description=_l("连续3个月、5个月未参加组织生活的预警；满6个月按规定可视为自行脱党")),
+]
