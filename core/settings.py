@@ -65,6 +65,15 @@ def from_environment(instance_path, environ=os.environ):
         "MAIL_PASSWORD": environ.get("MAIL_PASSWORD"),
         "MAIL_USE_TLS": _flag(environ.get("MAIL_USE_TLS", "0")),
         "MAIL_FROM": environ.get("MAIL_FROM", "wuguan@localhost"),
+        # Delivery: reminders wait for a working day inside this local window; a message that
+        # keeps failing is retried with doubling waits and ends as dead after N attempts; a
+        # claim older than CLAIM_SECONDS (a worker that died mid-send) is sent again.
+        "WUGUAN_SEND_WINDOW": environ.get("WUGUAN_SEND_WINDOW", "08:30-18:00"),
+        "WUGUAN_WORKING_DAYS_ONLY": _flag(environ.get("WUGUAN_WORKING_DAYS_ONLY", "1")),
+        "WUGUAN_OUTBOX_MAX_ATTEMPTS": int(environ.get("WUGUAN_OUTBOX_MAX_ATTEMPTS", "5")),
+        "WUGUAN_OUTBOX_RETRY_SECONDS": float(environ.get("WUGUAN_OUTBOX_RETRY_SECONDS", "60")),
+        "WUGUAN_OUTBOX_CLAIM_SECONDS": float(environ.get("WUGUAN_OUTBOX_CLAIM_SECONDS", "300")),
+        "WUGUAN_PDF_FONT": environ.get("WUGUAN_PDF_FONT"),
         "RULES": rules.defaults(),
         "PLUGINS": {},
     }

@@ -1,0 +1,100 @@
+"""Delivery channels: email (SMTP, or files in the instance folder) and the in-app inbox.
+
+A channel's `send(message)` raises on failure; the outbox retries. Every message
+carries a Message-ID made from its outbox row, so a receiver can tell a repeat.
+"""
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate
+import os
+from pathlib import Path
+import smtplib
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .extensions import db
+from .plugin_api import Channel
+from .plugins import host
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a channel receives: one outbox row, rendered, with its attachments."""
+    outbox_id: int
+    message_id: str
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    attachments: list = field(default_factory=list)  # (filename, mime type, bytes)
+
+
+def message_id(outbox_id):
+    domain = current_app.config["MAIL_FROM"].rpartition("@")[2] or "localhost"
+    return f"<wuguan.outbox.{outbox_id}@{domain}>"
+
+
+def mail_folder():
+    return Path(current_app.instance_path) / "mail"
+
+
+def _email(message):
+    mail = EmailMessage()
+    mail["Message-ID"] = message.message_id
+    mail["From"] = current_app.config["MAIL_FROM"]
+    mail["To"] = message.recipient
+    mail["Subject"] = message.subject
+    mail["Date"] = formatdate(localtime=True)
+    mail.set_content(message.body)
+    for filename, mime, data in message.attachments:
+        maintype, _, subtype = mime.partition("/")
+        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return mail
+
+
+def send_email(message):
+    """SMTP when MAIL_SERVER is set; otherwise a .eml file per outbox row, for the embedded default."""
+    config = current_app.config
+    mail = _email(message)
+    if not config.get("MAIL_SERVER"):
+        folder = mail_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{message.outbox_id}.eml"
+        partial = target.with_suffix(".eml.part")
+        partial.write_bytes(mail.as_bytes())
+        os.replace(partial, target)
+        return
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(mail)
+
+
+def send_inbox(message):
+    """Into a staffer's inbox (recipient is a username), in the delivery's own transaction."""
+    from .models import InboxItem, Staff
+    staff_id = db.session.scalar(select(Staff.id).where(Staff.username == message.recipient))
+    if staff_id is None:
+        raise LookupError(f"no staff user {message.recipient!r}")
+    db.session.add(InboxItem(staff_id=staff_id, outbox_id=message.outbox_id, subject=message.subject,
+                             body=message.body))
+
+
+CORE_CHANNELS = [
+    Channel(key="email", title=_l("电子邮件"), send=send_email),
+    Channel(key="inbox", title=_l("站内消息"), send=send_inbox),
+]
+
+
+def channels():
+    """Every channel by key: core's, then the plugins'; a plugin cannot replace core's."""
+    found = {c.key: c for c in CORE_CHANNELS}
+    for channel in host().collect("wuguan_channels"):
+        if not isinstance(channel, Channel):
+            raise TypeError(f"wuguan_channels returned {channel!r}, not a Channel")
+        found.setdefault(channel.key, channel)
+    return found

@@ -1,0 +1,294 @@
+"""Reminders: rules decide outbox rows in one transaction; delivery claims each row before sending.
+
+The outbox row is the truth and Celery only nudges it: a row decided while the broker
+was down is found by `due_messages` and sent when workers run again. A claim is a
+conditional UPDATE, so two deliveries of the same task cannot both send; a claim
+older than `WUGUAN_OUTBOX_CLAIM_SECONDS` (its worker died mid-send) is taken again,
+so such a message may be sent twice, with the same Message-ID.
+"""
+from dataclasses import dataclass, field
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+import uuid
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from flask import current_app
+from flask_babel import gettext as _, lazy_gettext as _l
+import jinja2
+from sqlalchemy import String, and_, cast, func, literal, or_, select, update
+
+from . import channels as channel_registry, rules
+from .errors import ValidationError
+from .extensions import db
+from .models import Member, Organization, OutboxMessage
+from .models.base import utcnow
+from .plugin_api import ReminderRule
+from .plugins import host
+
+log = logging.getLogger("wuguan.reminders")
+CORE_TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class ReminderContext:
+    today: dt.date
+    settings: dict = field(default_factory=dict)
+    rules: dict = field(default_factory=dict)
+    plugin: str = "core"
+
+
+def probation_notice(ctx):
+    """Branches whose probationary members' year ends within the notice period (DESIGN: remind 30 days before)."""
+    from .checks import latest_start
+    notice = ctx.today + dt.timedelta(days=ctx.rules["probation_notice_days"])
+    ends_soon = or_(*(and_(func.coalesce(Member.probation_extension_months, 0) == ext,
+                           Member.joined_on <= latest_start(notice, ctx.rules["probation_months"] + ext),
+                           Member.joined_on > latest_start(ctx.today - dt.timedelta(days=1),
+                                                           ctx.rules["probation_months"] + ext))
+                      for ext in [0, *range(ctx.rules["probation_extension_min_months"],
+                                            ctx.rules["probation_extension_max_months"] + 1)]))
+    return (select(Organization.email.label("recipient"),
+                   (literal("member:") + cast(Member.id, String) + literal(":")
+                    + cast(Member.joined_on, String)).label("dedup_key"),
+                   Organization.id.label("org_id"), Organization.name.label("org_name"),
+                   Member.name.label("name"), Member.joined_on.label("joined_on"),
+                   Member.probation_extension_months.label("extension_months"))
+            .join(Organization, Organization.id == Member.affiliation_id)
+            .where(Member.state == "active", Member.status == "probationary", Organization.email.is_not(None),
+                   ends_soon))
+
+
+def _probation_context(row):
+    row["ends_on"] = rules.probation_ends_on(dt.date.fromisoformat(str(row["joined_on"])),
+                                             row.get("extension_months") or 0).isoformat()
+    return row
+
+
+CORE_RULES = [
+    ReminderRule(code="core.probation_notice", title=_l("预备期届满提醒"), schedule="0 9 * * *",
+                 query=probation_notice, template="reminders/probation_notice.txt", channel="email"),
+]
+# Core's rules may derive values SQL cannot portably compute; plugins put them in their query.
+_PREPARE = {"core.probation_notice": _probation_context}
+
+
+@dataclass(frozen=True)
+class RegisteredRule:
+    plugin: str
+    rule: ReminderRule
+
+
+def registered_rules():
+    found = [RegisteredRule("core", r) for r in CORE_RULES]
+    plugin_host = host()
+    for impl in reversed(plugin_host.hook.wuguan_reminder_rules.get_hookimpls()):
+        name = plugin_host.pm.get_name(impl.plugin)
+        found.extend(RegisteredRule(name, r) for r in impl.function() or [])
+    seen = set()
+    for item in found:
+        if not isinstance(item.rule, ReminderRule):
+            raise TypeError(f"plugin {item.plugin} returned {item.rule!r} from wuguan_reminder_rules")
+        if item.rule.code in seen:
+            raise ValueError(f"reminder rule code {item.rule.code!r} is used twice")
+        seen.add(item.rule.code)
+    return found
+
+
+def template_environment():
+    """The deployment's `templates/` in the instance folder first, then each plugin's, then core's."""
+    folders = [Path(current_app.instance_path) / "templates"]
+    for record in host().loaded():
+        module_file = getattr(record.plugin, "__file__", None)
+        if module_file:
+            folders.append(Path(module_file).parent / "templates")
+    folders.append(CORE_TEMPLATES)
+    return jinja2.Environment(loader=jinja2.FileSystemLoader([str(f) for f in folders]),
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+
+
+def render(env, template, context):
+    """A template's first line is the subject, the rest the body."""
+    text = env.get_template(template).render(**context).strip()
+    subject, _, body = text.partition("\n")
+    return subject.strip()[:255], body.strip()
+
+
+def _local_zone():
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def _window():
+    start, _, end = current_app.config["WUGUAN_SEND_WINDOW"].partition("-")
+    to_minutes = lambda s: int(s.split(":")[0]) * 60 + int(s.split(":")[1])  # noqa: E731
+    return to_minutes(start), to_minutes(end)
+
+
+def is_working_day(day):
+    """chinese-calendar knows the State Council's holidays and swapped weekends for the years it ships;
+    past them only weekends are known."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        log.warning("chinese-calendar has no data for %s; counting Monday to Friday as working days", day.year)
+        return day.weekday() < 5
+
+
+def sending_time(now):
+    """The first moment at or after `now` (UTC) that falls on a working day inside the sending window."""
+    start, end = _window()
+    local = now.replace(tzinfo=dt.timezone.utc).astimezone(_local_zone())
+    working_only = current_app.config["WUGUAN_WORKING_DAYS_ONLY"]
+    for _ in range(60):
+        minutes = local.hour * 60 + local.minute
+        if (not working_only or is_working_day(local.date())) and minutes < end:
+            if minutes < start:
+                local = local.replace(hour=start // 60, minute=start % 60, second=0, microsecond=0)
+            return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        local = (local + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    raise RuntimeError("no working day in the next 60 days")
+
+
+def _plain(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def decide(rule_code=None, now=None):
+    """Run the rules (or one) and write their outbox rows in one transaction; returns the new rows' ids."""
+    now = now or utcnow()
+    local_today = now.replace(tzinfo=dt.timezone.utc).astimezone(_local_zone()).date()
+    not_before = sending_time(now)
+    env = template_environment()
+    selected = [r for r in registered_rules() if rule_code is None or r.rule.code == rule_code]
+    if rule_code is not None and not selected:
+        raise LookupError(f"no reminder rule {rule_code!r}")
+    rows = []
+    for item in selected:
+        rule = item.rule
+        settings = current_app.config["RULES"] if item.plugin == "core" else current_app.config["PLUGINS"].get(item.plugin, {})
+        ctx = ReminderContext(today=local_today, settings=dict(settings), rules=dict(current_app.config["RULES"]),
+                              plugin=item.plugin)
+        for found in db.session.execute(rule.query(ctx)).mappings():
+            context = {k: _plain(v) for k, v in found.items() if k not in ("recipient", "dedup_key", "context")}
+            extra = found.get("context")
+            if isinstance(extra, str):
+                extra = json.loads(extra)
+            context.update(extra or {})
+            context = _PREPARE.get(rule.code, lambda c: c)(context)
+            subject, body = render(env, rule.template, context)
+            rows.append({"rule_code": rule.code, "dedup_key": str(found["dedup_key"])[:200], "channel": rule.channel,
+                         "recipient": str(found["recipient"]), "subject": subject, "body": body,
+                         "org_id": context.get("org_id"), "state": "pending", "attempts": 0,
+                         "created_at": now, "not_before": not_before, "history": []})
+    ids = enqueue_rows(rows)
+    db.session.commit()
+    return ids
+
+
+def enqueue_rows(rows):
+    """Insert outbox rows, skipping any (rule_code, dedup_key) already there; returns the new ids."""
+    if not rows:
+        return []
+    table = OutboxMessage.__table__
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    statement = (dialect_insert(table).on_conflict_do_nothing(index_elements=["rule_code", "dedup_key"])
+                 .returning(table.c.id))
+    return sorted(db.session.connection().execute(statement, rows).scalars().all())
+
+
+def settings():
+    config = current_app.config
+    return (config["WUGUAN_OUTBOX_MAX_ATTEMPTS"], config["WUGUAN_OUTBOX_RETRY_SECONDS"],
+            config["WUGUAN_OUTBOX_CLAIM_SECONDS"])
+
+
+def _claimable(now):
+    _, _, claim_seconds = settings()
+    expired = now - dt.timedelta(seconds=claim_seconds)
+    return or_(and_(OutboxMessage.state == "pending", OutboxMessage.not_before <= now),
+               and_(OutboxMessage.state == "sending", OutboxMessage.claimed_at < expired))
+
+
+def due_messages(now=None, limit=1000):
+    """Rows a delivery should be started for: pending and due, or claimed by a worker that died."""
+    now = now or utcnow()
+    return db.session.scalars(select(OutboxMessage.id).where(_claimable(now))
+                              .order_by(OutboxMessage.id).limit(limit)).all()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # "sent", "skipped" (someone else has it, or not due), "retry", "dead"
+    retry_in: float | None = None
+    error: str | None = None
+
+
+def _attachments(row):
+    if row.bulletin_id is None:
+        return []
+    from .bulletins import attachment
+    return [attachment(row.bulletin_id)]
+
+
+def deliver(outbox_id, now=None):
+    """Claim one row, hand it to its channel, record the result. Safe to call any number of times."""
+    now = now or utcnow()
+    token = uuid.uuid4().hex
+    claimed = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == outbox_id, _claimable(now))
+        .values(state="sending", claim_token=token, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    if not claimed:
+        return Outcome("skipped")
+    row = db.session.get(OutboxMessage, outbox_id)
+    mine = and_(OutboxMessage.id == outbox_id, OutboxMessage.claim_token == token)
+    try:
+        channel = channel_registry.channels()[row.channel]
+        channel.send(channel_registry.Message(
+            outbox_id=row.id, message_id=channel_registry.message_id(row.id), channel=row.channel,
+            recipient=row.recipient, subject=row.subject, body=row.body, attachments=_attachments(row)))
+        db.session.execute(update(OutboxMessage).where(mine)
+                           .values(state="sent", sent_at=utcnow(), claim_token=None, last_error=None)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+        return Outcome("sent")
+    except Exception as exc:  # the channel failed: retry later, or give up after N attempts
+        db.session.rollback()
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        max_attempts, retry_seconds, _ = settings()
+        attempts = db.session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == outbox_id))
+        history = list(db.session.scalar(select(OutboxMessage.history).where(OutboxMessage.id == outbox_id)) or [])
+        history.append({"at": utcnow().isoformat(timespec="seconds"), "attempt": attempts, "error": error})
+        if attempts >= max_attempts:
+            values, outcome = {"state": "dead"}, Outcome("dead", error=error)
+        else:
+            wait = retry_seconds * 2 ** (attempts - 1)
+            values = {"state": "pending", "not_before": utcnow() + dt.timedelta(seconds=wait)}
+            outcome = Outcome("retry", retry_in=wait, error=error)
+        db.session.execute(update(OutboxMessage).where(mine)
+                           .values(claim_token=None, last_error=error, history=history, **values)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+        log.warning("outbox %s attempt %s failed: %s", outbox_id, attempts, error)
+        return outcome
+
+
+def resend(outbox_id, staff):
+    """Staff send a dead message again: it starts over with fresh attempts."""
+    row = db.session.get(OutboxMessage, outbox_id)
+    if row is None or row.state != "dead":
+        raise ValidationError.single("state", _("只有发送失败的消息可以重新发送"))
+    row.state, row.attempts, row.not_before, row.claim_token = "pending", 0, utcnow(), None
+    row.history = [*(row.history or []), {"at": utcnow().isoformat(timespec="seconds"),
+                                          "resend_by": staff.username}]
+    db.session.commit()
+    return row
