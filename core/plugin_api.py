@@ -57,6 +57,7 @@ class ReminderRule:
 
 @dataclass(frozen=True)
 class BulletinSection:
+    """One part of a 通报. `figures` ({name: number}) are compared with the previous period's bulletin."""
     key: str
     title: str
     order: int
@@ -64,6 +65,7 @@ class BulletinSection:
     columns: list
     rows: list
     chart: dict | None = None
+    figures: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,11 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+# PDFs embed a CJK font from Debian's fonts-wqy-microhei (see core/bulletins.py).
+if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] && [ -z "${WUGUAN_PDF_FONT:-}" ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq fonts-wqy-microhei >/dev/null
+fi
 export WUGUAN_STRICT_PLUGINS=1
 PG_URL=${WUGUAN_POSTGRES_URL:-postgresql://127.0.0.1:5432/test}
 
