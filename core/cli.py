@@ -138,3 +138,93 @@ def main():
     _APP = create_app()
     _APP.extensions["wuguan"].hook.wuguan_cli(cli=cli)
     cli.main(prog_name="wuguan")
+
+
+@cli.command("checks")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@with_appcontext
+def checks_command(as_json):
+    """List every registered check: code, title, severity, plugin."""
+    from .sweep import registered_checks
+    items = [{"code": i.check.code, "title": str(i.check.title), "severity": i.check.severity, "plugin": i.plugin,
+              "subject": i.check.subject} for i in registered_checks()]
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    for item in items:
+        click.echo(f"{item['code']:<32} {item['severity']:<9} {item['plugin']:<10} {item['title']}")
+
+
+@cli.command("sweep")
+@click.option("--org", "org_code", help="只检查该组织（编码）及其下级")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@with_appcontext
+def sweep_command(org_code, as_json):
+    """Run the check sweep in-process; print open, new and resolved findings per check, and failures."""
+    from .models import Organization
+    from .sweep import Scope, run_sweep
+    scope = Scope.city()
+    if org_code:
+        org = db.session.scalar(select(Organization).where(Organization.code == org_code))
+        if org is None:
+            raise click.ClickException(f"没有编码为 {org_code} 的组织")
+        scope = Scope.subtree(org)
+    with audit.acting_as("cli"):
+        run = run_sweep(scope, trigger="cli")
+    if as_json:
+        click.echo(json.dumps({"run_id": run.id, "state": run.state, "failures": run.failures, "checks": run.stats},
+                              ensure_ascii=False, indent=2))
+    else:
+        for code, counts in run.stats.items():
+            if "error" in counts:
+                click.echo(f"{code:<32} 失败: {counts['error']}")
+            else:
+                click.echo(f"{code:<32} 待处理 {counts['open']:>6}  新发现 {counts['new']:>6}  "
+                           f"已解决 {counts['resolved']:>6}")
+    if run.failures:
+        sys.exit(1)
+
+
+@cli.command("remind")
+@click.option("--rule", "rule_code", help="只运行该提醒规则（代码）")
+@click.option("--send/--no-send", default=True, show_default=True, help="决定后立即在本进程发送到期的消息")
+@with_appcontext
+def remind_command(rule_code, send):
+    """Decide reminders now and (by default) deliver every due outbox row in this process."""
+    from . import reminders
+    try:
+        ids = reminders.decide(rule_code)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"新增提醒 {len(ids)} 条")
+    if send:
+        outcomes = [reminders.deliver(i).state for i in reminders.due_messages()]
+        click.echo("发送: " + json.dumps({s: outcomes.count(s) for s in sorted(set(outcomes))}, ensure_ascii=False))
+
+
+@cli.command("bulletin")
+@click.option("--kind", type=click.Choice(["community", "street", "employer"]), required=True)
+@click.option("--period", required=True, help="2026-10、2026-Q3 或 2026")
+@click.option("--org", "org_code", help="只编制该组织（社区或街道编码）的通报")
+@click.option("--recompile", is_flag=True, help="已编制过的也重新编制一个新版本")
+@with_appcontext
+def bulletin_command(kind, period, org_code, recompile):
+    """Compile bulletins for a period in-process (each scope once, unless --recompile)."""
+    from . import bulletins, periods, reminders
+    from .errors import ValidationError
+    from .models import Organization
+    try:
+        periods.parse(period)
+    except ValidationError as exc:
+        raise click.ClickException(str(exc.errors)) from None
+    scopes = bulletins.scopes(kind)
+    if org_code:
+        org = db.session.scalar(select(Organization).where(Organization.code == org_code))
+        if org is None:
+            raise click.ClickException(f"没有编码为 {org_code} 的组织")
+        scopes = [s for s in scopes if s[1] == org.id]
+    for scope, _, _ in scopes:
+        result = bulletins.compile_bulletin(kind, scope, period, recompile=recompile)
+        for outbox_id in result.outbox_ids:
+            reminders.deliver(outbox_id)
+        click.echo(f"{scope:<12} {result.state:<9} #{result.bulletin_id}")

@@ -211,10 +211,25 @@ def settings():
 
 
 def _claimable(now):
-    _, _, claim_seconds = settings()
+    max_attempts, _, claim_seconds = settings()
     expired = now - dt.timedelta(seconds=claim_seconds)
-    return or_(and_(OutboxMessage.state == "pending", OutboxMessage.not_before <= now),
-               and_(OutboxMessage.state == "sending", OutboxMessage.claimed_at < expired))
+    return and_(OutboxMessage.attempts < max_attempts,
+                or_(and_(OutboxMessage.state == "pending", OutboxMessage.not_before <= now),
+                    and_(OutboxMessage.state == "sending", OutboxMessage.claimed_at < expired)))
+
+
+def bury_poison(now=None):
+    """A row whose worker died mid-send on every one of its N attempts is dead, not tried forever."""
+    now = now or utcnow()
+    max_attempts, _, claim_seconds = settings()
+    buried = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.state == "sending", OutboxMessage.attempts >= max_attempts,
+                                    OutboxMessage.claimed_at < now - dt.timedelta(seconds=claim_seconds))
+        .values(state="dead", claim_token=None,
+                last_error=_("发送过程中进程%(n)d次中断，已停止重试", n=max_attempts))
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return buried
 
 
 def due_messages(now=None, limit=1000):

@@ -19,6 +19,9 @@ def celery_init_app(app):
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.set_default()
     app.extensions["celery"] = celery_app
+    from . import schedule, tasks  # noqa: F401  (registers the tasks)
+    with app.app_context():
+        celery_app.conf.beat_schedule = schedule.build()
     return celery_app
 
 

@@ -1,0 +1,65 @@
+"""Celery tasks: thin wrappers around the plain functions in core, which tests call directly too."""
+from celery import chord, group, shared_task
+
+from core import bulletins, dispatch, periods, reminders, sweep
+from core.models.base import utcnow
+
+BULLETIN_KINDS = ("community", "street", "employer")
+
+
+@shared_task(name="wuguan.sweep_city")
+def sweep_city():
+    """Fan the city sweep out: one task per community and one for what lies outside them, then add up."""
+    parent_id, community_ids = sweep.plan_city_sweep()
+    chord(sweep_part.s(parent_id, org_id) for org_id in [*community_ids, None])(finish_sweep.si(parent_id))
+    return parent_id
+
+
+@shared_task(name="wuguan.sweep_part", ignore_result=False)
+def sweep_part(parent_id, org_id):
+    return sweep.sweep_part(parent_id, org_id)
+
+
+@shared_task(name="wuguan.finish_sweep")
+def finish_sweep(parent_id):
+    return sweep.finish_city_sweep(parent_id).id
+
+
+@shared_task(name="wuguan.remind")
+def remind(rule_code=None):
+    """Decide a rule's reminders (committed), then ask for their delivery."""
+    for outbox_id in reminders.decide(rule_code):
+        dispatch.nudge("wuguan.deliver", outbox_id)
+
+
+@shared_task(name="wuguan.deliver", bind=True, max_retries=None)
+def deliver(self, outbox_id):
+    """Deliver one outbox row; the row's attempts, not Celery's, bound the retries."""
+    outcome = reminders.deliver(outbox_id)
+    if outcome.state == "retry":
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.state
+
+
+@shared_task(name="wuguan.flush_outbox")
+def flush_outbox():
+    """Start delivery of every due row: decided while the broker was down, retried, or left by a dead worker."""
+    reminders.bury_poison()
+    for outbox_id in reminders.due_messages():
+        dispatch.nudge("wuguan.deliver", outbox_id)
+
+
+@shared_task(name="wuguan.compile_bulletins")
+def compile_bulletins(period_kind, period_label=None):
+    """All bulletins of the last complete month, quarter or year, one task per scope."""
+    label = period_label or periods.last_complete(period_kind, utcnow().date()).label
+    group(compile_bulletin.s(kind, scope, label)
+          for kind in BULLETIN_KINDS for scope, _, _ in bulletins.scopes(kind)).apply_async()
+
+
+@shared_task(name="wuguan.compile_bulletin")
+def compile_bulletin(kind, scope, period_label):
+    result = bulletins.compile_bulletin(kind, scope, period_label)
+    for outbox_id in result.outbox_ids:
+        dispatch.nudge("wuguan.deliver", outbox_id)
+    return result.state
