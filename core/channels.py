@@ -49,7 +49,7 @@ def _email(message):
     mail["Date"] = formatdate(localtime=True)
     mail.set_content(message.body)
     for filename, mime, data in message.attachments:
-        maintype, _, subtype = mime.partition("/")
+        maintype, _slash, subtype = mime.partition("/")
         mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return mail
 

@@ -211,7 +211,7 @@ def settings():
 
 
 def _claimable(now):
-    max_attempts, _, claim_seconds = settings()
+    max_attempts, _retry, claim_seconds = settings()
     expired = now - dt.timedelta(seconds=claim_seconds)
     return and_(OutboxMessage.attempts < max_attempts,
                 or_(and_(OutboxMessage.state == "pending", OutboxMessage.not_before <= now),
@@ -221,7 +221,7 @@ def _claimable(now):
 def bury_poison(now=None):
     """A row whose worker died mid-send on every one of its N attempts is dead, not tried forever."""
     now = now or utcnow()
-    max_attempts, _, claim_seconds = settings()
+    max_attempts, _retry, claim_seconds = settings()
     buried = db.session.execute(
         update(OutboxMessage).where(OutboxMessage.state == "sending", OutboxMessage.attempts >= max_attempts,
                                     OutboxMessage.claimed_at < now - dt.timedelta(seconds=claim_seconds))
@@ -279,7 +279,7 @@ def deliver(outbox_id, now=None):
     except Exception as exc:  # the channel failed: retry later, or give up after N attempts
         db.session.rollback()
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        max_attempts, retry_seconds, _ = settings()
+        max_attempts, retry_seconds, _claim = settings()
         attempts = db.session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == outbox_id))
         history = list(db.session.scalar(select(OutboxMessage.history).where(OutboxMessage.id == outbox_id)) or [])
         history.append({"at": utcnow().isoformat(timespec="seconds"), "attempt": attempts, "error": error})

@@ -3,6 +3,7 @@
 Every setting an operator may change is read here and nowhere else, so the
 README's table of environment variables is this module.
 """
+import json
 import os
 import secrets
 from pathlib import Path
@@ -62,6 +63,9 @@ def from_environment(instance_path, environ=os.environ):
         },
         "WUGUAN_SWEEP_SCHEDULE": environ.get("WUGUAN_SWEEP_SCHEDULE", "0 2 * * *"),
         "WUGUAN_FLUSH_SECONDS": float(environ.get("WUGUAN_FLUSH_SECONDS", "60")),
+        # Beat entries by name ("bulletins-month", "remind-<rule code>", ...): a crontab string,
+        # or a number of seconds, replacing the built-in schedule of that entry.
+        "WUGUAN_SCHEDULES": json.loads(environ.get("WUGUAN_SCHEDULES") or "{}"),
         "WUGUAN_PLUGINS": _names(environ.get("WUGUAN_PLUGINS")) or None,
         "WUGUAN_DISABLED_PLUGINS": _names(environ.get("WUGUAN_DISABLED_PLUGINS")),
         "WUGUAN_STRICT_PLUGINS": _flag(environ.get("WUGUAN_STRICT_PLUGINS", "0")),

@@ -27,4 +27,8 @@ def build():
     for item in reminders.registered_rules():
         schedule[f"remind-{item.rule.code}"] = {"task": "wuguan.remind", "schedule": from_crontab(item.rule.schedule),
                                                 "args": (item.rule.code,)}
+    for name, when in config["WUGUAN_SCHEDULES"].items():
+        if name not in schedule:
+            raise KeyError(f"WUGUAN_SCHEDULES names {name!r}, which is not a beat entry: {sorted(schedule)}")
+        schedule[name]["schedule"] = from_crontab(when) if isinstance(when, str) else float(when)
     return schedule

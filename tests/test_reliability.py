@@ -1,0 +1,224 @@
+"""Reliability under faults, with a real redis-server, real `celery worker`/`celery beat` processes and
+a real SMTP server (aiosmtpd). Waits are bounded polls; nothing here asserts speed."""
+from collections import Counter
+import datetime as dt
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import func, select
+
+from core import bulletins, dispatch, reminders
+from core.channels import message_id
+from core.extensions import db
+from core.models import Bulletin, OutboxMessage, SweepRun, WorkUnit
+from core.models.base import utcnow
+from factories import member, org_tree
+from workerkit import celery_processes, redis_server, smtp_sink, wait_for, wait_ready, worker_args  # noqa: F401
+
+CLAIM_SECONDS = 3
+
+
+@pytest.fixture
+def stack(make_app, redis_server, smtp_sink, monkeypatch, tmp_path):  # noqa: F811
+    """`stack(**env)`: the test's app and the environment its worker and beat processes share."""
+    port, sink = smtp_sink
+
+    def build(pythonpath=None, **extra):
+        env = {"REDIS_URL": redis_server.url, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port),
+               "WUGUAN_SEND_WINDOW": "00:00-24:00", "WUGUAN_WORKING_DAYS_ONLY": "0",
+               "WUGUAN_OUTBOX_CLAIM_SECONDS": str(CLAIM_SECONDS), "WUGUAN_OUTBOX_RETRY_SECONDS": "0.3",
+               "WUGUAN_VISIBILITY_TIMEOUT": "5", "WUGUAN_STRICT_PLUGINS": "1", **extra}
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        app = make_app()
+        child = {**os.environ, **env, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                 "WUGUAN_INSTANCE_PATH": app.instance_path, "SECRET_KEY": app.config["SECRET_KEY"]}
+        if pythonpath:
+            child["PYTHONPATH"] = os.pathsep.join([str(pythonpath), child.get("PYTHONPATH", "")])
+        return app, child, sink
+
+    return build
+
+
+def _rows(count, prefix="r"):
+    now = utcnow()
+    ids = reminders.enqueue_rows([{
+        "rule_code": "test.batch", "dedup_key": f"{prefix}{i}", "channel": "email",
+        "recipient": f"{prefix}{i}@example.org", "subject": f"提醒 {i}", "body": "请按时参加组织生活。",
+        "state": "pending", "attempts": 0, "created_at": now, "not_before": now, "history": []}
+        for i in range(count)])
+    db.session.commit()
+    return ids
+
+
+def _states():
+    db.session.expire_all()
+    return Counter(db.session.scalars(select(OutboxMessage.state)).all())
+
+
+def _flush_until(app, done, timeout=120):
+    """What beat's periodic flush does, asked for by hand until `done()`."""
+    def step():
+        with app.app_context():
+            if done():
+                return True
+            dispatch.nudge("wuguan.flush_outbox")
+            db.session.remove()
+        return False
+    wait_for(step, timeout=timeout, interval=1, what="the outbox to drain")
+
+
+def test_sigkill_mid_delivery_loses_nothing_and_repeats_only_the_message_in_flight(stack, celery_processes,
+                                                                                   tmp_path):
+    app, env, sink = stack()
+    sink.delay = 0.3  # a slow server, so the kill lands inside an SMTP conversation
+    with app.app_context():
+        ids = _rows(20)
+        assert all(dispatch.nudge("wuguan.deliver", i) for i in ids)
+    first = celery_processes(env, tmp_path / "w1.log", *worker_args("w1"))
+    wait_for(lambda: len(sink.ids()) >= 5, what="some mail to arrive")
+    first.kill()
+    with app.app_context():
+        in_flight = set(db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.state == "sending")))
+        assert _states()["sent"] < 20
+    wait_ready(celery_processes(env, tmp_path / "w2.log", *worker_args("w2")))
+    with app.app_context():
+        _flush_until(app, lambda: _states() == Counter({"sent": 20}))
+    received = Counter(sink.ids())
+    assert set(received) == {message_id_for(app, i) for i in ids}, "every reminder arrives"
+    repeated = {m for m, n in received.items() if n > 1}
+    assert repeated <= {message_id_for(app, i) for i in in_flight}, "only a message inside SMTP may repeat"
+    assert len(repeated) <= 1 and max(received.values()) <= 2
+
+
+def message_id_for(app, outbox_id):
+    with app.app_context():
+        return message_id(outbox_id)
+
+
+def test_the_same_delivery_task_delivered_twice_sends_one_email(stack, celery_processes, tmp_path):
+    app, env, sink = stack()
+    with app.app_context():
+        ids = _rows(10)
+        for _ in range(3):
+            for outbox_id in ids:
+                assert dispatch.nudge("wuguan.deliver", outbox_id)
+    for name in ("a", "b"):
+        celery_processes(env, tmp_path / f"{name}.log", *worker_args(name, concurrency=2))
+    with app.app_context():
+        wait_for(lambda: _states() == Counter({"sent": 10}), what="all ten to be sent")
+    broker = redis.Redis.from_url(env["REDIS_URL"])
+    wait_for(lambda: broker.llen("celery") == 0, what="the queue to empty")
+    assert sorted(sink.ids()) == sorted(message_id_for(app, i) for i in ids)
+
+
+def test_two_beats_make_one_bulletin_per_scope_and_one_email_per_recipient(stack, celery_processes, tmp_path):
+    schedules = {"bulletins-month": 1, "remind-core.probation_notice": 1, "flush-outbox": 1}
+    app, env, sink = stack(WUGUAN_SCHEDULES=json.dumps(schedules))
+    with app.app_context():
+        tree = org_tree()
+        tree["branch"].email = "branch@example.org"
+        unit = WorkUnit(name="金川集团", kind="state_owned", email="party@jnmc.example")
+        db.session.add_all([unit, member(tree, category="in_service", work_unit=unit),
+                            member(tree, status="probationary", confirmed_on=None,
+                                   joined_on=dt.date.today() - dt.timedelta(days=355))])
+        db.session.commit()
+        expected_scopes = sum(len(bulletins.scopes(k)) for k in ("community", "street", "employer"))
+    worker = celery_processes(env, tmp_path / "worker.log", *worker_args("w", concurrency=2))
+    wait_ready(worker)
+    beats = [celery_processes(env, tmp_path / f"beat{n}.log", "beat", "--loglevel=INFO",
+                              "-s", str(tmp_path / f"beat{n}-schedule")) for n in (1, 2)]
+    wait_for(lambda: all(b.text().count("Sending due task bulletins-month") >= 3 for b in beats), timeout=90,
+             what="both beats to fire three times")
+    for beat in beats:
+        beat.stop()
+    broker = redis.Redis.from_url(env["REDIS_URL"])
+    with app.app_context():
+        def settled():
+            db.session.expire_all()
+            compiled = db.session.scalar(select(func.count()).select_from(Bulletin).where(Bulletin.state == "compiled"))
+            return compiled == expected_scopes and _states() == Counter({"sent": 2}) and broker.llen("celery") == 0
+        wait_for(settled, timeout=90, what="bulletins and mail to settle")
+        keys = db.session.execute(select(Bulletin.scope, Bulletin.kind, Bulletin.period, Bulletin.version)).all()
+        assert len(keys) == expected_scopes and {k[3] for k in keys} == {1}
+    assert sorted(m["to"][0] for m in sink.messages) == ["branch@example.org", "party@jnmc.example"]
+    employer_mail = next(m for m in sink.messages if m["to"] == ["party@jnmc.example"])
+    assert employer_mail["attachments"][0].endswith(".pdf")
+
+
+def test_a_raising_check_in_the_fanned_out_sweep_is_recorded_and_the_sweep_completes(
+        stack, celery_processes, wuguan_plugin, tmp_path):
+    package = wuguan_plugin("boom", """
+        from core.plugin_api import Check, hookimpl
+
+        def explode(ctx):
+            raise RuntimeError("检查视图缺失")
+
+        @hookimpl
+        def wuguan_checks():
+            return [Check(code="boom.explode", title="总是出错", severity="info", query=explode)]
+    """)
+    app, env, _ = stack(pythonpath=package.parent)
+    with app.app_context():
+        tree = org_tree()
+        db.session.add_all([member(tree, liaison_group=None), member(tree, liaison_group=None,
+                                                                       location=tree["other"])])
+        db.session.commit()
+        assert dispatch.nudge("wuguan.sweep_city")
+    celery_processes(env, tmp_path / "worker.log", *worker_args("w", concurrency=2))
+    with app.app_context():
+        def finished():
+            db.session.expire_all()
+            return db.session.scalar(select(SweepRun).where(SweepRun.parent_id.is_(None),
+                                                            SweepRun.finished_at.is_not(None)))
+        parent = wait_for(finished, timeout=90, what="the city sweep to finish")
+        children = db.session.scalars(select(SweepRun).where(SweepRun.parent_id == parent.id)).all()
+        assert len(children) == 3  # two communities and what lies outside them
+        assert parent.state == "partial" and parent.failures == 3
+        assert {e["error"] for e in parent.stats["boom.explode"]["errors"]} == {"RuntimeError: 检查视图缺失"}
+        assert parent.stats["core.no_liaison_group"]["open"] == 2
+
+
+def test_redis_down_while_staff_work_then_reminders_go_out_when_it_returns(stack, celery_processes, redis_server,
+                                                                          tmp_path):
+    app, env, sink = stack()
+    wait_ready(celery_processes(env, tmp_path / "worker.log", *worker_args("w")))
+    redis_server.stop()
+    with app.app_context():
+        tree = org_tree()
+        tree["branch"].email = "branch@example.org"
+        db.session.add(member(tree, status="probationary", confirmed_on=None,
+                              joined_on=dt.date.today() - dt.timedelta(days=355)))
+        db.session.commit()
+        (decided,) = reminders.decide("core.probation_notice")
+        ids = [decided, *_rows(3)]
+        assert dispatch.nudge("wuguan.deliver", decided) is False, "the nudge is dropped, not raised"
+        compiled = bulletins.compile_bulletin("community", f"org:{tree['community'].id}", "2026-10")
+        assert compiled.state == "compiled"
+        assert _states() == Counter({"pending": 4})
+    redis_server.start()
+    _flush_until(app, lambda: _states() == Counter({"sent": 4}))
+    assert sorted(sink.ids()) == sorted(message_id_for(app, i) for i in ids)
+
+
+def test_a_poison_message_stops_after_n_attempts(stack, celery_processes, smtp_sink, tmp_path):
+    from workerkit import free_port
+    app, env, sink = stack(MAIL_PORT=str(free_port()), WUGUAN_OUTBOX_MAX_ATTEMPTS="3")
+    with app.app_context():
+        (outbox_id,) = _rows(1)
+        assert dispatch.nudge("wuguan.deliver", outbox_id)
+    worker = celery_processes(env, tmp_path / "worker.log", *worker_args("w"))
+    with app.app_context():
+        wait_for(lambda: _states() == Counter({"dead": 1}), what="the message to be given up")
+        row = db.session.get(OutboxMessage, outbox_id)
+        assert row.attempts == 3 and "Connection refused" in row.last_error
+        assert dispatch.nudge("wuguan.flush_outbox")
+    wait_for(lambda: "wuguan.flush_outbox" in worker.text() and "succeeded" in worker.text().split(
+        "wuguan.flush_outbox")[-1], what="the flush to run")
+    deliveries = re.findall(r"Task wuguan\.deliver\[\S+\] received", worker.text())
+    assert len(deliveries) == 3, "the first try and two retries; a dead message is not tried again"
+    assert sink.ids() == []
