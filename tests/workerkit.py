@@ -87,6 +87,7 @@ class SinkHandler:
 
     def __init__(self, delay=0.0):
         self.delay, self.messages, self.lock = delay, [], threading.Lock()
+        self.on_message = None  # called with the count so far, before the server answers
 
     async def handle_DATA(self, server, session, envelope):
         mail = message_from_bytes(envelope.content, policy=email_policy)
@@ -94,6 +95,9 @@ class SinkHandler:
             self.messages.append({"message_id": mail["Message-ID"], "to": envelope.rcpt_tos,
                                   "subject": str(mail["Subject"]),
                                   "attachments": [p.get_filename() for p in mail.iter_attachments()]})
+            count = len(self.messages)
+        if self.on_message:
+            self.on_message(count)
         if self.delay:
             await asyncio.sleep(self.delay)
         return "250 OK"
