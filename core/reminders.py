@@ -141,7 +141,7 @@ def sending_time(now):
     start, end = _window()
     local = now.replace(tzinfo=dt.timezone.utc).astimezone(_local_zone())
     working_only = current_app.config["WUGUAN_WORKING_DAYS_ONLY"]
-    for _ in range(60):
+    for _day in range(60):
         minutes = local.hour * 60 + local.minute
         if (not working_only or is_working_day(local.date())) and minutes < end:
             if minutes < start:

@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 
 from core import bulletins, periods, reminders
 from core.extensions import db as database
-from core.models import Bulletin, Finding, OutboxMessage, WorkUnit
+from core.models import Bulletin, Finding, WorkUnit
 from core.sweep import run_sweep
 from factories import member, org_tree
 

@@ -5,7 +5,6 @@ import datetime as dt
 import json
 import os
 import re
-from pathlib import Path
 
 import pytest
 import redis
@@ -17,7 +16,8 @@ from core.extensions import db
 from core.models import Bulletin, OutboxMessage, SweepRun, WorkUnit
 from core.models.base import utcnow
 from factories import member, org_tree
-from workerkit import celery_processes, redis_server, smtp_sink, wait_for, wait_ready, worker_args  # noqa: F401
+from workerkit import wait_for, wait_ready, worker_args
+from workerkit import celery_processes, redis_server, smtp_sink  # noqa: F401,F811 (fixtures)
 
 CLAIM_SECONDS = 3
 
@@ -222,3 +222,40 @@ def test_a_poison_message_stops_after_n_attempts(stack, celery_processes, smtp_s
     deliveries = re.findall(r"Task wuguan\.deliver\[\S+\] received", worker.text())
     assert len(deliveries) == 3, "the first try and two retries; a dead message is not tried again"
     assert sink.ids() == []
+
+
+def test_a_message_that_kills_its_worker_every_time_is_buried_after_n_attempts(
+        stack, celery_processes, wuguan_plugin, tmp_path):
+    package = wuguan_plugin("crashy", """
+        import os
+        import signal
+        from core.plugin_api import Channel, hookimpl
+
+        def crash(message):
+            with open(os.environ["CRASH_LOG"], "a") as log:
+                log.write(f"{message.outbox_id}\\n")
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        @hookimpl
+        def wuguan_channels():
+            return [Channel(key="crash", title="崩溃", send=crash)]
+    """)
+    crashes = tmp_path / "crashes.log"
+    crashes.touch()
+    app, env, sink = stack(pythonpath=package.parent, WUGUAN_OUTBOX_MAX_ATTEMPTS="3", CRASH_LOG=str(crashes))
+    with app.app_context():
+        now = utcnow()
+        (outbox_id,) = reminders.enqueue_rows([{
+            "rule_code": "test.poison", "dedup_key": "1", "channel": "crash", "recipient": "x", "subject": "毒",
+            "body": "", "state": "pending", "attempts": 0, "created_at": now, "not_before": now, "history": []}])
+        db.session.commit()
+        assert dispatch.nudge("wuguan.deliver", outbox_id)
+    worker = celery_processes(env, tmp_path / "worker.log", *worker_args("w"))
+    _flush_until(app, lambda: _states() == Counter({"dead": 1}))
+    with app.app_context():
+        row = db.session.get(OutboxMessage, outbox_id)
+        assert row.attempts == 3 and "3次中断" in row.last_error
+        skipped = worker.text().count("'skipped'")
+        assert dispatch.nudge("wuguan.flush_outbox") and dispatch.nudge("wuguan.deliver", outbox_id)
+    wait_for(lambda: worker.text().count("'skipped'") > skipped, what="the last delivery to be turned away")
+    assert crashes.read_text().split() == [str(outbox_id)] * 3

@@ -11,7 +11,6 @@ from sqlalchemy import JSON, DateTime, ForeignKey, LargeBinary, String, Text, Un
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
-from .base import utcnow
 
 KINDS = {"community": _l("社区通报"), "street": _l("街道通报"), "employer": _l("单位通报")}
 STATES = {"compiling": _l("编制中"), "compiled": _l("已编制"), "failed": _l("编制失败")}
