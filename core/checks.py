@@ -86,8 +86,9 @@ def lapse_warning(ctx):
         (since < rules.add_months(ctx.today, -second),
          literal(_("已连续%(n)d个月未参加组织生活", n=second))),
         else_=literal(_("已连续%(n)d个月未参加组织生活", n=first)))
+    # Only members whose relationship a community organization holds: an employer records its own.
     return (select(Member.id.label("subject_id"), _member_org().label("org_id"), detail.label("detail"))
-            .where(_active(), since < rules.add_months(ctx.today, -first)))
+            .where(_active(), Member.affiliation_id.is_not(None), since < rules.add_months(ctx.today, -first)))
 
 
 CHECKS = [

@@ -59,7 +59,9 @@ def from_environment(instance_path, environ=os.environ):
             "task_reject_on_worker_lost": True,
             "worker_prefetch_multiplier": 1,
             "broker_connection_retry_on_startup": True,
-            "broker_transport_options": {"visibility_timeout": int(environ.get("WUGUAN_VISIBILITY_TIMEOUT", "3600"))},
+            # Redis gives an unacknowledged task back after this long (a worker that vanished).
+            "broker_transport_options": ({"visibility_timeout": int(environ.get("WUGUAN_VISIBILITY_TIMEOUT", "3600"))}
+                                         if broker.startswith(("redis", "rediss")) else {}),
         },
         "WUGUAN_SWEEP_SCHEDULE": environ.get("WUGUAN_SWEEP_SCHEDULE", "0 2 * * *"),
         "WUGUAN_FLUSH_SECONDS": float(environ.get("WUGUAN_FLUSH_SECONDS", "60")),

@@ -179,3 +179,19 @@ def wuguan_plugin(tmp_path, monkeypatch):
     for module in created:
         for loaded in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
             del sys.modules[loaded]
+
+
+@pytest.fixture
+def run_sweep(db):
+    """`run_sweep(today=None, codes=None)`: sweep in-process; returns {check code: {subject id: detail}} of live findings."""
+    def sweep_now(today=None, codes=None):
+        from sqlalchemy import select
+        from core.models import Finding
+        from core.models.findings import LIVE_STATES
+        from core.sweep import run_sweep as run
+        run(today=today, codes=set(codes) if codes else None)
+        found = {}
+        for finding in db.session.scalars(select(Finding).where(Finding.state.in_(LIVE_STATES))):
+            found.setdefault(finding.check_code, {})[finding.subject_id] = finding.detail
+        return found
+    return sweep_now

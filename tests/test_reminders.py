@@ -160,3 +160,18 @@ def test_statements_per_remind_do_not_grow_with_members(app, probationers):
     database.session.commit()
     assert count() == small
     assert len(reminders.decide(now=MONDAY_9AM)) == 41
+
+
+def test_a_row_whose_worker_died_on_every_attempt_is_buried(app, probationers, monkeypatch):
+    monkeypatch.setitem(app.config, "WUGUAN_OUTBOX_MAX_ATTEMPTS", 2)
+    (outbox_id,) = reminders.decide(now=MONDAY_9AM)
+    database.session.execute(database.update(OutboxMessage).where(OutboxMessage.id == outbox_id)
+                             .values(state="sending", claim_token="gone", claimed_at=MONDAY_9AM, attempts=2))
+    database.session.commit()
+    later = MONDAY_9AM + dt.timedelta(hours=1)
+    assert reminders.due_messages(now=later) == []
+    assert reminders.deliver(outbox_id, now=later).state == "skipped"
+    assert reminders.bury_poison(now=later) == 1
+    row = database.session.get(OutboxMessage, outbox_id)
+    database.session.refresh(row)
+    assert row.state == "dead" and "2次中断" in row.last_error

@@ -202,3 +202,11 @@ def test_staff_acknowledge_and_waive_with_a_reason(db):
 
     run_sweep(today=TODAY)
     assert _findings("core.no_liaison_group")[m.id].state == "waived", "a sweep keeps the staff's decision"
+
+
+def test_the_run_sweep_fixture_returns_live_findings(run_sweep):
+    tree = org_tree()
+    m = member(tree, liaison_group=None)
+    database.session.add(m)
+    database.session.commit()
+    assert run_sweep(today=TODAY, codes=["core.no_liaison_group"]) == {"core.no_liaison_group": {m.id: "未编入楼寓党员联络小组"}}
