@@ -103,7 +103,7 @@ def wuguan_modes():
 ])
 def test_broken_plugin_is_skipped_and_shown_failed(wuguan_plugin, tmp_path, caplog, source, reason):
     wuguan_plugin("broken", source)
-    app = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path)})
+    app = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path), "WUGUAN_STRICT_PLUGINS": False})
     record = records(app)["broken"]
     assert record.state == "failed"
     assert reason in record.reason
@@ -134,7 +134,7 @@ def test_category_claimed_twice_stops_start_up_naming_both(wuguan_plugin, tmp_pa
 
 def test_plugin_name_taken_by_a_builtin_fails(wuguan_plugin, tmp_path):
     wuguan_plugin("direct", "", module="fake_direct")
-    app = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path)})
+    app = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path), "WUGUAN_STRICT_PLUGINS": False})
     assert records(app)["direct"].module == "plugins.direct"
     assert records(app)["direct"].state == "loaded"
     impostor = records(app)["direct (fake_direct)"]
