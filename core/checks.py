@@ -20,21 +20,24 @@ def _member_org():
     return func.coalesce(Member.location_id, Member.affiliation_id)
 
 
-def _active():
-    return Member.state == "active"
+def _active(ctx):
+    """Active members in the swept scope, narrowed through the indexed organization columns."""
+    return and_(Member.state == "active",
+                or_(ctx.covers(Member.location_id),
+                    and_(Member.location_id.is_(None), ctx.covers(Member.affiliation_id))))
 
 
 def unclassified(ctx):
     claimed = sorted(host().categories)
     return (select(Member.id.label("subject_id"), _member_org().label("org_id"),
                    (literal(_("类别未被任何已启用的管理方式认领：")) + Member.category).label("detail"))
-            .where(_active(), Member.category.not_in(claimed) if claimed else literal(True)))
+            .where(_active(ctx), Member.category.not_in(claimed) if claimed else literal(True)))
 
 
 def no_liaison_group(ctx):
     return (select(Member.id.label("subject_id"), _member_org().label("org_id"),
                    literal(_("未编入楼寓党员联络小组")).label("detail"))
-            .where(_active(), Member.liaison_group_id.is_(None)))
+            .where(_active(ctx), Member.liaison_group_id.is_(None)))
 
 
 def transfer_unreceived(ctx):
@@ -42,7 +45,8 @@ def transfer_unreceived(ctx):
                    func.coalesce(Transfer.from_org_id, Transfer.to_org_id).label("org_id"),
                    (literal(_("介绍信 ")) + Transfer.letter_no + literal(_(" 已于 "))
                     + cast(Transfer.valid_until, String) + literal(_(" 过期，未见回执"))).label("detail"))
-            .where(Transfer.state == "issued", Transfer.valid_until < ctx.today))
+            .where(Transfer.state == "issued", Transfer.valid_until < ctx.today,
+                   ctx.covers(func.coalesce(Transfer.from_org_id, Transfer.to_org_id))))
 
 
 def latest_start(deadline, months):
@@ -69,7 +73,7 @@ def probation_due(ctx):
                   else_=literal(_("预备期将在%(n)d天内届满（入党日期 ", n=ctx.rules["probation_notice_days"]))
                   + cast(Member.joined_on, String) + ")")
     return (select(Member.id.label("subject_id"), _member_org().label("org_id"), detail.label("detail"))
-            .where(_active(), Member.status == "probationary", _probation_ends_by(ctx, notice)))
+            .where(_active(ctx), Member.status == "probationary", _probation_ends_by(ctx, notice)))
 
 
 def lapse_warning(ctx):
@@ -88,7 +92,7 @@ def lapse_warning(ctx):
         else_=literal(_("已连续%(n)d个月未参加组织生活", n=first)))
     # Only members whose relationship a community organization holds: an employer records its own.
     return (select(Member.id.label("subject_id"), _member_org().label("org_id"), detail.label("detail"))
-            .where(_active(), Member.affiliation_id.is_not(None), since < rules.add_months(ctx.today, -first)))
+            .where(_active(ctx), Member.affiliation_id.is_not(None), since < rules.add_months(ctx.today, -first)))
 
 
 CHECKS = [

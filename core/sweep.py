@@ -12,7 +12,7 @@ import time
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, exists, func, insert, literal, or_, select, update
+from sqlalchemy import and_, delete, exists, func, insert, literal, or_, select, text, true, update
 from sqlalchemy.orm import aliased
 
 from . import audit, checks as core_checks
@@ -29,11 +29,19 @@ log = logging.getLogger("wuguan.sweep")
 
 @dataclass(frozen=True)
 class CheckContext:
-    """What a check's query may read: the day it runs for, its plugin's settings and the Party's rules."""
+    """What a check's query may read: the day it runs for, its plugin's settings and the Party's rules.
+
+    `covers(column)` narrows a query to the organizations being swept; the sweep filters the
+    rows by `org_id` anyway, but a check that narrows early reads one community, not the city.
+    """
     today: dt.date
     settings: dict = field(default_factory=dict)
     rules: dict = field(default_factory=dict)
     plugin: str = "core"
+    scope: "Scope | None" = None
+
+    def covers(self, org_id_column):
+        return (self.scope or Scope.city()).covers(org_id_column)
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,7 @@ class Scope:
     def covers(self, org_id_column):
         """A condition on `org_id_column` for rows inside this scope."""
         if self.kind == "city":
-            return literal(True)
+            return true()
         if self.kind == "subtree":
             return org_id_column.in_(select(Organization.id).where(Organization.in_subtree(self.org.path)))
         community = aliased(Organization)
@@ -135,26 +143,30 @@ def _drop_hits(run_id, code):
     db.session.commit()
 
 
-def _context(plugin, today):
+def _context(plugin, today, scope):
     settings = current_app.config["RULES"] if plugin == "core" else current_app.config["PLUGINS"].get(plugin, {})
     return CheckContext(today=today, settings=dict(settings), rules=dict(current_app.config["RULES"]),
-                        plugin=plugin)
+                        plugin=plugin, scope=scope)
 
 
 def _reconcile(run_id, item, scope, today):
     check = item.check
     now = utcnow()
-    rows = check.query(_context(item.plugin, today)).subquery()
+    rows = check.query(_context(item.plugin, today, scope)).subquery()
+    # One row per subject, whatever the check returned, so a finding can never be inserted twice.
     staged = db.session.execute(insert(FindingHit.__table__).from_select(
         ["run_id", "check_code", "subject_id", "org_id", "detail"],
-        select(literal(run_id), literal(check.code), rows.c.subject_id, rows.c.org_id,
-               func.substr(func.coalesce(rows.c.detail, ""), 1, 500))
-        .where(scope.covers(rows.c.org_id))).execution_options(preserve_rowcount=True)).rowcount
+        select(literal(run_id), literal(check.code), rows.c.subject_id, func.min(rows.c.org_id),
+               func.substr(func.min(func.coalesce(rows.c.detail, "")), 1, 500))
+        .where(scope.covers(rows.c.org_id)).group_by(rows.c.subject_id))
+        .execution_options(preserve_rowcount=True)).rowcount
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The staging table swings from empty to millions of rows and its statistics lag behind, so
+        # the planner would pick nested loops; hash joins suit both sizes. (ANALYZE would do too,
+        # but it holds a lock to the end of the transaction that parallel community sweeps queue on.)
+        db.session.execute(text("SET LOCAL enable_nestloop = off"))
     hits = (select(FindingHit.subject_id, FindingHit.org_id, FindingHit.detail)
-            .where(FindingHit.run_id == run_id, FindingHit.check_code == check.code,
-                   FindingHit.id.in_(select(func.min(FindingHit.id))
-                                     .where(FindingHit.run_id == run_id, FindingHit.check_code == check.code)
-                                     .group_by(FindingHit.subject_id)))
+            .where(FindingHit.run_id == run_id, FindingHit.check_code == check.code)
             .subquery())
     same_check = and_(Finding.check_code == check.code, Finding.subject_type == check.subject)
     reopened = db.session.execute(
