@@ -79,10 +79,10 @@ def load(today=None, progress=lambda step: None):
     for title, step in steps:
         step(demo)
         progress(title)
+    _advance_sequences()  # before plugins add rows of core's tables through the ORM
     from .plugins import host
     host().hook.wuguan_demo_data(session=db.session, demo=demo)
     progress("各管理模式")
-    _advance_sequences()
     audit.record(db.session, "member", "demo", "装入演示数据",
                  after={c: len(ids) for c, ids in demo.members.items()})
     db.session.commit()
