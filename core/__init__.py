@@ -28,7 +28,9 @@ def create_app(config=None):
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
-    babel.init_app(app, default_translation_directories=str(Path(__file__).parent / "translations"))
+    from .admin.auth import select_locale
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
     login_manager.init_app(app)
     csrf.init_app(app)
 
@@ -39,6 +41,9 @@ def create_app(config=None):
     ).load()
     app.extensions["wuguan"] = plugin_host
     app.config["PLUGINS"] = plugin_host.plugin_settings(app.config["PLUGINS"])
+
+    from .admin import init_admin
+    init_admin(app)
     return app
 
 

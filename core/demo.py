@@ -181,7 +181,7 @@ def _members(demo):
         rows.append({
             "id": mid, "name": name, "name_pinyin": pinyin, "name_initials": initials, "gender": gender,
             "ethnicity": rng.choice(ETHNICITIES), "birth_date": birth, "id_number": number,
-            "phone": fake.phone_number(), "address": f"金昌市金川区{fake.street_name()}{building}",
+            "phone": fake.phone_number(), "address": f"金昌市金川区{fake.street_name()}{rng.randint(1, 200)}号",
             "building": building, "unit_no": f"{rng.randint(1, 4)}单元", "room": f"{rng.randint(1, 6)}0{rng.randint(1, 4)}",
             "education": rng.choice(EDUCATIONS), "joined_on": joined,
             "confirmed_on": None if probationary else probation_end,

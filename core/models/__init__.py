@@ -3,8 +3,8 @@ from .activities import Activity, Attendance
 from .audit import AuditEntry
 from .members import Member
 from .organizations import Organization
-from .staff import Staff
+from .staff import LoginAttempt, Staff
 from .transfers import Transfer
 from .units import WorkUnit
 
-__all__ = ["Activity", "Attendance", "AuditEntry", "Member", "Organization", "Staff", "Transfer", "WorkUnit"]
+__all__ = ["Activity", "Attendance", "AuditEntry", "LoginAttempt", "Member", "Organization", "Staff", "Transfer", "WorkUnit"]
