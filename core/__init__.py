@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -41,6 +42,7 @@ def create_app(config=None):
     ).load()
     app.extensions["wuguan"] = plugin_host
     app.config["PLUGINS"] = plugin_host.plugin_settings(app.config["PLUGINS"])
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, *map(FileSystemLoader, plugin_host.template_folders())])
 
     from .admin import init_admin
     init_admin(app)

@@ -9,6 +9,7 @@ import importlib
 import importlib.metadata
 import inspect
 import logging
+from pathlib import Path
 import re
 
 import pluggy
@@ -16,7 +17,7 @@ from flask import current_app
 
 from . import hookspecs
 from .errors import PluginConflictError
-from .plugin_api import Mode
+from .contract import Mode
 
 log = logging.getLogger("wuguan.plugins")
 
@@ -172,6 +173,16 @@ class PluginHost:
                 defaults.update(result or {})
             merged[record.name] = {**defaults, **(overrides.get(record.name) or {})}
         return merged
+
+    def template_folders(self):
+        """Each loaded plugin's `templates/` folder (templates go in a subfolder named for the plugin)."""
+        folders = []
+        for record in self.loaded():
+            module = inspect.getmodule(record.plugin) or record.plugin
+            path = Path(getattr(module, "__file__", "") or "").parent / "templates"
+            if getattr(module, "__file__", None) and path.is_dir():
+                folders.append(str(path))
+        return folders
 
     def migration_paths(self):
         return [str(p) for p in self.hook.wuguan_migrations() if p]

@@ -62,7 +62,8 @@ def test_third_party_plugin_from_entry_point_is_loaded_listed_and_migrated(wugua
     listing = json.loads(app.test_cli_runner().invoke(cli, ["plugins"]).output)
     sample = next(p for p in listing if p["name"] == "sample")
     assert sample["modes"] == [{"key": "sample", "title": "学生管", "categories": {"student": "在校学生党员"}}]
-    assert sample["hooks"] == ["wuguan_migrations", "wuguan_modes", "wuguan_settings"]
+    assert sample["hooks"] == ["wuguan_admin_views", "wuguan_member_panels", "wuguan_migrations", "wuguan_modes",
+                               "wuguan_settings"]
 
 
 def test_operator_settings_override_plugin_defaults(wuguan_plugin, tmp_path):

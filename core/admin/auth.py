@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from .. import audit
 from ..extensions import db
 from ..models import LoginAttempt, Staff
 from ..models.base import utcnow
@@ -101,6 +102,7 @@ def change_password():
             form.current.errors.append(_("当前密码不正确"))
         else:
             current_user.set_password(form.new.data)
+            audit.record(db.session, "staff", "password", _("修改了自己的密码"))
             db.session.commit()
             flash(_("密码已修改"), "success")
             return redirect(url_for("admin.index"))

@@ -3,7 +3,7 @@ from flask import render_template, request
 from markupsafe import Markup
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from ... import privacy, scope
@@ -29,7 +29,7 @@ class ModeFilter(BaseSQLAFilter):
 
 def category_title(view, context, model, name):
     claimed = host().categories.get(model.category)
-    return str(claimed[1]) if claimed else f"{model.category}（{_l('未认领')}）"
+    return str(claimed[1]) if claimed else _("%(c)s（未被任何管理模式认领）", c=model.category)
 
 
 class MemberView(ScopedModelView):
