@@ -1,6 +1,7 @@
 """Who sees what: a staffer of community A never sees, changes or exports community B's rows."""
 import datetime as dt
 import io
+import json
 import re
 
 import pytest
@@ -177,7 +178,14 @@ def test_search_by_pinyin_initials_and_id_number(city, staff_client, db):
 def test_filters_offer_only_organizations_in_scope(city, staff_client):
     a = staff_client("community", city["A"]["community"])
     page = body(a.get("/admin/member/"))
-    assert "社区A联络小组" in page and "社区B联络小组" not in page
+    groups = json.loads(re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', page).group(1))
+    offered = {label for items in groups.values() for item in items for _, label in item["options"] or []}
+    assert {"社区A", "社区A第一党支部", "社区A联络小组"} <= offered
+    assert not {"社区B", "社区B第一党支部", "社区B联络小组"} & offered
+    s = staff_client("street", city["street"])
+    page = body(s.get("/admin/member/"))
+    assert "社区B联络小组" in json.dumps(json.loads(re.search(
+        r'<div id="filter-groups-data" class="d-none">(.*?)</div>', page).group(1)), ensure_ascii=False)
 
 
 def test_posts_without_csrf_token_fail(city, staff_client, db):

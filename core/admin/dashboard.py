@@ -2,7 +2,7 @@
 from flask_admin import AdminIndexView, expose
 from sqlalchemy import func, select
 
-from .. import scope
+from .. import audit, scope
 from ..extensions import db
 from ..models import AuditEntry, Member, Organization
 from ..plugins import host
@@ -44,4 +44,5 @@ class DashboardView(StaffOnly, AdminIndexView):
         chart = {"labels": [str(mode.title) for mode in modes], "data": [by_mode[m.key] for m in modes]}
         rows = sorted(((names.get(loc, "—"), loc, table[loc]) for loc in table), key=lambda r: r[0])
         return self.render("admin/dashboard.html", modes=modes, rows=rows, by_mode=by_mode,
-                           total=sum(counts.values()), unclassified=unclassified, recent=recent, chart=chart)
+                           total=sum(counts.values()), unclassified=unclassified, recent=recent, chart=chart,
+                           actions=audit.ACTIONS, tables=audit.TABLES)

@@ -163,6 +163,17 @@ class ScopedModelView(StaffOnly, ModelView):
         pk = inspect(self.model).primary_key[0]
         return db.session.scalar(select(exists().where(pk == getattr(model, pk.key), scope.clause(self.model))))
 
+    def _get_filter_groups(self):
+        """Options given as a function are computed for this request and this staffer,
+        never cached on the shared view (another staffer's organizations would leak)."""
+        groups = super()._get_filter_groups()
+        for items in (groups or {}).values():
+            for item in items:
+                options = self._filters[item["index"]].options
+                if callable(options):
+                    item["options"] = [(k, str(v)) for k, v in options()] or None
+        return groups
+
     # -- forms -----------------------------------------------------------------------
     def _create_ajax_loader(self, name, options):
         attr = getattr(self.model, name)

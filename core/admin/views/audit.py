@@ -1,6 +1,6 @@
-from ...models.audit import AuditEntry
+from ...audit import ACTIONS, TABLES
 from ..scoped import ScopedModelView
-from .labels import labels
+from .labels import choice_formatter, labels
 
 
 class AuditView(ScopedModelView):
@@ -12,3 +12,4 @@ class AuditView(ScopedModelView):
     column_default_sort = ("id", True)
     column_filters = ["table_name", "action", "actor", "at"]
     column_searchable_list = ["actor", "record_id"]
+    column_formatters = {"action": choice_formatter(ACTIONS), "table_name": choice_formatter(TABLES)}
