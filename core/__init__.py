@@ -29,9 +29,6 @@ def create_app(config=None):
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
-    from .admin.auth import select_locale
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(Path(__file__).parent / "translations"))
     login_manager.init_app(app)
     csrf.init_app(app)
 
@@ -43,6 +40,9 @@ def create_app(config=None):
     app.extensions["wuguan"] = plugin_host
     app.config["PLUGINS"] = plugin_host.plugin_settings(app.config["PLUGINS"])
     app.jinja_loader = ChoiceLoader([app.jinja_loader, *map(FileSystemLoader, plugin_host.template_folders())])
+    from .admin.auth import select_locale
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=";".join(
+        [str(Path(__file__).parent / "translations"), *plugin_host.translation_folders()]))
 
     from .admin import init_admin
     init_admin(app)

@@ -174,15 +174,19 @@ class PluginHost:
             merged[record.name] = {**defaults, **(overrides.get(record.name) or {})}
         return merged
 
+    def _package_folders(self, name):
+        for record in self.loaded():
+            module_file = getattr(inspect.getmodule(record.plugin) or record.plugin, "__file__", None)
+            if module_file and (Path(module_file).parent / name).is_dir():
+                yield str(Path(module_file).parent / name)
+
     def template_folders(self):
         """Each loaded plugin's `templates/` folder (templates go in a subfolder named for the plugin)."""
-        folders = []
-        for record in self.loaded():
-            module = inspect.getmodule(record.plugin) or record.plugin
-            path = Path(getattr(module, "__file__", "") or "").parent / "templates"
-            if getattr(module, "__file__", None) and path.is_dir():
-                folders.append(str(path))
-        return folders
+        return list(self._package_folders("templates"))
+
+    def translation_folders(self):
+        """Each loaded plugin's `translations/` folder: its own catalogs, merged with core's."""
+        return list(self._package_folders("translations"))
 
     def migration_paths(self):
         return [str(p) for p in self.hook.wuguan_migrations() if p]
