@@ -188,6 +188,17 @@ def test_filters_offer_only_organizations_in_scope(city, staff_client):
         r'<div id="filter-groups-data" class="d-none">(.*?)</div>', page).group(1)), ensure_ascii=False)
 
 
+def test_filters_apply(city, staff_client):
+    s = staff_client("street", city["street"])
+    page = body(s.get(f"/admin/member/?flt1_2={city['B']['community'].id}"))
+    assert "B成员0" in page and "A成员0" not in page
+    page = body(s.get(f"/admin/member/?flt1_3={city['A']['branch'].id}"))
+    assert "A成员1" in page and "B成员1" not in page
+    page = body(s.get("/admin/member/?flt1_1=joint"))
+    assert "A成员1" in page and "B成员1" in page
+    assert "A成员1" not in body(s.get("/admin/member/?flt1_1=dual"))
+
+
 def test_posts_without_csrf_token_fail(city, staff_client, db):
     a = staff_client("community", city["A"]["community"])
     target = city["A"]["transfer"]

@@ -2,7 +2,7 @@
 from flask import render_template, request
 from markupsafe import Markup
 from flask_admin import expose
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, IntEqualFilter
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
@@ -68,10 +68,10 @@ class MemberView(ScopedModelView):
         self.column_filters = [
             FilterEqual(Member.category, LABELS["category"], options=list(categories.items())),
             ModeFilter(Member.category, LABELS["mode"], options=modes),
-            FilterEqual(Member.location_id, LABELS["location"], options=org_options("community")),
-            FilterEqual(Member.affiliation_id, LABELS["affiliation"],
-                        options=org_options("branch", "temp_branch", "building_branch", "mobile_station")),
-            FilterEqual(Member.liaison_group_id, LABELS["liaison_group"], options=org_options("liaison_group")),
+            IntEqualFilter(Member.location_id, LABELS["location"], options=org_options("community")),
+            IntEqualFilter(Member.affiliation_id, LABELS["affiliation"],
+                           options=org_options("branch", "temp_branch", "building_branch", "mobile_station")),
+            IntEqualFilter(Member.liaison_group_id, LABELS["liaison_group"], options=org_options("liaison_group")),
             FilterEqual(Member.state, LABELS["state"], options=choice_list(m.STATES)),
             FilterEqual(Member.gender, LABELS["gender"], options=choice_list(m.GENDERS)),
         ]
