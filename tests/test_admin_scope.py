@@ -126,6 +126,8 @@ def test_ajax_lookup_and_select_choices_are_scoped(city, staff_client):
     a = staff_client("community", city["A"]["community"])
     found = a.get("/admin/transfer/ajax/lookup/?name=member&query=成员").get_json()
     assert {name for _, name in found} == {"A成员0", "A成员1"}
+    found = a.get("/admin/activity/ajax/lookup/?name=attendance-member&query=成员").get_json()
+    assert {name for _, name in found} == {"A成员0", "A成员1"}  # inline forms' lookups too
     form = body(a.get("/admin/member/new/"))
     assert "社区A第一党支部" in form and "社区B第一党支部" not in form
     assert "滨河路街道党工委" in form  # the chain above her may be linked (a member's location)

@@ -94,6 +94,10 @@ class ScopedModelView(StaffOnly, ModelView):
         self._declare_scope(model)
         super().__init__(model, session or db, **kwargs)
         self._mask_sensitive_columns()
+        for loader in (self._form_ajax_refs or {}).values():
+            # Flask-Admin builds inline forms' loaders itself; they must be scoped all the same.
+            if type(loader) is QueryAjaxModelLoader:
+                loader.__class__ = ScopedAjaxLoader
 
     def _declare_scope(self, model):
         if scope.has_rule(model):
@@ -186,13 +190,19 @@ class ScopedModelView(StaffOnly, ModelView):
         return self._scope_choices(super().edit_form(obj))
 
     def _scope_choices(self, form):
-        """A select field offers, and accepts, only rows the staffer may link to."""
+        """A select field offers, and accepts, only rows the staffer may link to (inline forms too)."""
         for field in form:
             if isinstance(field, (QuerySelectField, QuerySelectMultipleField)) and field.query_factory:
                 base = field.query_factory
                 model = base().column_descriptions[0]["entity"]
                 field.query_factory = lambda base=base, model=model: base().filter(visible(model))
                 field.query = None
+            if hasattr(field, "entries"):  # inline models: a list of sub-forms
+                for entry in field.entries:
+                    if hasattr(entry, "form"):
+                        self._scope_choices(entry.form)
+            elif hasattr(field, "form"):
+                self._scope_choices(field.form)
         return form
 
     def on_model_change(self, form, model, is_created):
