@@ -15,8 +15,8 @@ import time
 
 from sqlalchemy import func, insert, select, text
 
-from core import idcard, names
-from core.demo import BIRTH_YEARS, CATEGORY_COUNTS, EMPLOYER_MEMBERS, REGIONS
+from core import names
+from core.demo import CATEGORY_COUNTS, EMPLOYER_MEMBERS, born
 
 SEED_MEMBERS = sum(CATEGORY_COUNTS.values()) + EMPLOYER_MEMBERS
 SEED_COMMUNITIES = 36
@@ -75,13 +75,7 @@ def member_rows(total, layout, rng, pool, today):
     for mid in range(1, total + 1):
         category = rng.choices(categories, weights)[0]
         name, pinyin, initials, gender = rng.choice(pool)
-        lo, hi = BIRTH_YEARS[category]
-        birth = dt.date(rng.randint(lo, hi), 1, 1) + dt.timedelta(days=rng.randint(0, 364))
-        while True:
-            number = idcard.make_number(rng.choice(REGIONS), birth, rng.randint(0, 499), gender)
-            if number not in used:
-                used.add(number)
-                break
+        birth, number = born(rng, category, gender, used)
         joined = birth + dt.timedelta(days=365 * 18 + rng.randint(0, 365 * 20))
         joined = min(joined, today - dt.timedelta(days=800))
         community, branches, groups = layout[mid % len(layout)]
