@@ -36,6 +36,7 @@ def create_app(config=None):
         allow=app.config["WUGUAN_PLUGINS"],
         disabled=app.config["WUGUAN_DISABLED_PLUGINS"],
         strict=app.config["WUGUAN_STRICT_PLUGINS"],
+        trace=app.config["WUGUAN_TRACE_PLUGINS"],
     ).load()
     app.extensions["wuguan"] = plugin_host
     app.config["PLUGINS"] = plugin_host.plugin_settings(app.config["PLUGINS"])

@@ -5,6 +5,7 @@ README's table of environment variables is this module.
 """
 import os
 import secrets
+import tomllib
 from pathlib import Path
 
 from . import rules
@@ -37,6 +38,15 @@ def secret_key(instance_path):
     return path.read_text().strip()
 
 
+def plugin_settings_file(path):
+    """Operators set plugin settings in TOML, a table per plugin: `[joint]` then `visit_every_days = 60`."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
 def from_environment(instance_path, environ=os.environ):
     instance = Path(instance_path)
     db_url = environ.get("DATABASE_URL") or f"sqlite:///{instance / 'wuguan.sqlite'}"
@@ -57,6 +67,7 @@ def from_environment(instance_path, environ=os.environ):
         "WUGUAN_PLUGINS": _names(environ.get("WUGUAN_PLUGINS")) or None,
         "WUGUAN_DISABLED_PLUGINS": _names(environ.get("WUGUAN_DISABLED_PLUGINS")),
         "WUGUAN_STRICT_PLUGINS": _flag(environ.get("WUGUAN_STRICT_PLUGINS", "0")),
+        "WUGUAN_TRACE_PLUGINS": _flag(environ.get("WUGUAN_TRACE_PLUGINS", "0")),
         "BABEL_DEFAULT_LOCALE": environ.get("WUGUAN_LOCALE", "zh_Hans_CN"),
         "BABEL_DEFAULT_TIMEZONE": environ.get("WUGUAN_TIMEZONE", "Asia/Shanghai"),
         "MAIL_SERVER": environ.get("MAIL_SERVER"),
@@ -66,5 +77,5 @@ def from_environment(instance_path, environ=os.environ):
         "MAIL_USE_TLS": _flag(environ.get("MAIL_USE_TLS", "0")),
         "MAIL_FROM": environ.get("MAIL_FROM", "wuguan@localhost"),
         "RULES": rules.defaults(),
-        "PLUGINS": {},
+        "PLUGINS": plugin_settings_file(environ.get("WUGUAN_PLUGIN_SETTINGS") or instance / "plugins.toml"),
     }

@@ -197,7 +197,8 @@ def wuguan_plugin(tmp_path, monkeypatch):
     `wuguan_plugin("mymode", source)` writes module `source` as package `mymode`
     with a distribution that declares it under the `wuguan` entry-point group.
     `files` adds more files to the package (e.g. migrations); `package_dir` copies an
-    existing package instead of writing `source`.
+    existing package instead of writing `source`; `requires` lists the distribution's
+    requirements (e.g. "wuguan>=0.1,<2").
     """
     from core.extensions import db as database
     root = tmp_path / "site"
@@ -205,7 +206,7 @@ def wuguan_plugin(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(root))
     created = []
 
-    def install(name, source=None, version="0.1.0", files=None, module=None, package_dir=None):
+    def install(name, source=None, version="0.1.0", files=None, module=None, package_dir=None, requires=()):
         module = module or name
         package = root / module
         if package_dir is not None:
@@ -219,7 +220,8 @@ def wuguan_plugin(tmp_path, monkeypatch):
             target.write_text(textwrap.dedent(content), encoding="utf-8")
         info = root / f"{module}-{version}.dist-info"
         info.mkdir()
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: {version}\n")
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: {version}\n"
+                                       + "".join(f"Requires-Dist: {r}\n" for r in requires))
         (info / "entry_points.txt").write_text(f"[wuguan]\n{name} = {module}\n")
         created.append(module)
         import importlib
