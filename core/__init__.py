@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -28,7 +29,6 @@ def create_app(config=None):
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
-    babel.init_app(app, default_translation_directories=str(Path(__file__).parent / "translations"))
     login_manager.init_app(app)
     csrf.init_app(app)
 
@@ -36,9 +36,17 @@ def create_app(config=None):
         allow=app.config["WUGUAN_PLUGINS"],
         disabled=app.config["WUGUAN_DISABLED_PLUGINS"],
         strict=app.config["WUGUAN_STRICT_PLUGINS"],
+        trace=app.config["WUGUAN_TRACE_PLUGINS"],
     ).load()
     app.extensions["wuguan"] = plugin_host
     app.config["PLUGINS"] = plugin_host.plugin_settings(app.config["PLUGINS"])
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, *map(FileSystemLoader, plugin_host.template_folders())])
+    from .admin.auth import select_locale
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=";".join(
+        [str(Path(__file__).parent / "translations"), *plugin_host.translation_folders()]))
+
+    from .admin import init_admin
+    init_admin(app)
     return app
 
 

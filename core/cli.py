@@ -15,6 +15,18 @@ from .extensions import db
 ADMIN_FILE = "initial-admin.txt"
 
 
+def _upgrade_to_every_head():
+    """Core and each plugin are separate Alembic branches, so "head" is ambiguous: `wuguan db upgrade`
+    means every head, as `wuguan init` does."""
+    from flask_migrate.cli import db as migrate_group
+    for param in migrate_group.commands["upgrade"].params:
+        if param.name == "revision":
+            param.default = "heads"
+
+
+_upgrade_to_every_head()
+
+
 def upgrade_database():
     """Take the database, empty or not, to every head: core's branch and each plugin's."""
     upgrade(revision="heads")

@@ -89,6 +89,17 @@ def load(today=None, progress=lambda step: None):
     return demo
 
 
+def born(rng, category, gender, used):
+    """A birth date plausible for the category and a valid 身份证 number not in `used` (then added)."""
+    lo, hi = BIRTH_YEARS[category]
+    birth = dt.date(rng.randint(lo, hi), 1, 1) + dt.timedelta(days=rng.randint(0, 364))
+    while True:
+        number = idcard.make_number(rng.choice(REGIONS), birth, rng.randint(0, 499), gender)
+        if number not in used:
+            used.add(number)
+            return birth, number
+
+
 class _Ids:
     def __init__(self):
         self.next = 0
@@ -161,13 +172,7 @@ def _members(demo):
     def person(category, community, affiliation, work_unit=None):
         gender = rng.choice(("male", "female"))
         name = fake.last_name() + (fake.first_name_male() if gender == "male" else fake.first_name_female())
-        lo, hi = BIRTH_YEARS[category]
-        birth = dt.date(rng.randint(lo, hi), 1, 1) + dt.timedelta(days=rng.randint(0, 364))
-        while True:
-            number = idcard.make_number(rng.choice(REGIONS), birth, rng.randint(0, 499), gender)
-            if number not in used:
-                used.add(number)
-                break
+        birth, number = born(rng, category, gender, used)
         earliest = birth.replace(year=birth.year + 18, day=min(birth.day, 28))
         latest = min(birth.replace(year=birth.year + 45, day=min(birth.day, 28)), today - dt.timedelta(days=30))
         joined = earliest + dt.timedelta(days=rng.randint(0, max(0, (latest - earliest).days)))
@@ -181,7 +186,7 @@ def _members(demo):
         rows.append({
             "id": mid, "name": name, "name_pinyin": pinyin, "name_initials": initials, "gender": gender,
             "ethnicity": rng.choice(ETHNICITIES), "birth_date": birth, "id_number": number,
-            "phone": fake.phone_number(), "address": f"金昌市金川区{fake.street_name()}{building}",
+            "phone": fake.phone_number(), "address": f"金昌市金川区{fake.street_name()}{rng.randint(1, 200)}号",
             "building": building, "unit_no": f"{rng.randint(1, 4)}单元", "room": f"{rng.randint(1, 6)}0{rng.randint(1, 4)}",
             "education": rng.choice(EDUCATIONS), "joined_on": joined,
             "confirmed_on": None if probationary else probation_end,

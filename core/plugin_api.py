@@ -2,79 +2,13 @@
 
 The names here are the public contract; they only grow, by optional fields.
 """
-from dataclasses import dataclass, field
-from typing import Any, Callable
-
 import pluggy
 
+from .admin.scoped import ScopedModelView
+from .contract import SEVERITIES, BulletinSection, Channel, Check, Mode, Panel, ReminderRule
 from .extensions import db
 
 hookimpl = pluggy.HookimplMarker("wuguan")
 
-SEVERITIES = ("info", "warning", "serious", "critical")
-
-
-@dataclass(frozen=True)
-class Mode:
-    """A management mode; `categories` maps the member category keys it claims to their titles."""
-    key: str
-    title: str
-    categories: dict
-    description: str = ""
-    activity_kinds: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Panel:
-    """A block on a member's page: a template rendered with `context`, ordered by `order`."""
-    title: str
-    template: str
-    context: dict = field(default_factory=dict)
-    order: int = 100
-
-
-@dataclass(frozen=True)
-class Check:
-    """`query(ctx)` returns a Select labelled subject_id, org_id, detail."""
-    code: str
-    title: str
-    severity: str
-    query: Callable[[Any], Any]
-    description: str = ""
-    subject: str = "member"
-
-
-@dataclass(frozen=True)
-class ReminderRule:
-    """`query(ctx)` returns a Select labelled recipient, dedup_key, context; `schedule` is a crontab string."""
-    code: str
-    title: str
-    schedule: str
-    query: Callable[[Any], Any]
-    template: str
-    channel: str = "email"
-
-
-@dataclass(frozen=True)
-class BulletinSection:
-    """One part of a 通报. `figures` ({name: number}) are compared with the previous period's bulletin."""
-    key: str
-    title: str
-    order: int
-    summary: str
-    columns: list
-    rows: list
-    chart: dict | None = None
-    figures: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Channel:
-    """`send(message)` delivers one message and raises on failure, so delivery retries."""
-    key: str
-    title: str
-    send: Callable[[Any], None]
-
-
-__all__ = ["hookimpl", "db", "Mode", "Panel", "Check", "ReminderRule", "BulletinSection", "Channel",
-           "SEVERITIES"]
+__all__ = ["hookimpl", "db", "ScopedModelView", "Mode", "Panel", "Check", "ReminderRule", "BulletinSection",
+           "Channel", "SEVERITIES"]

@@ -5,18 +5,23 @@ the city's system down; `WUGUAN_STRICT_PLUGINS=1` (CI) turns that into a start-u
 A category claimed by two modes always stops start-up: members would be managed twice.
 """
 from dataclasses import dataclass, field
+import functools
 import importlib
 import importlib.metadata
 import inspect
 import logging
+from pathlib import Path
 import re
+import time
 
-import pluggy
 from flask import current_app
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+import pluggy
 
 from . import hookspecs
 from .errors import PluginConflictError
-from .plugin_api import Mode
+from .contract import Mode
 
 log = logging.getLogger("wuguan.plugins")
 
@@ -27,6 +32,10 @@ KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 class PluginLoadError(RuntimeError):
     pass
+
+
+class PluginSettingsError(ValueError):
+    """An operator's setting that its plugin does not have, or of the wrong type: start-up stops."""
 
 
 @dataclass
@@ -56,19 +65,38 @@ def _wuguan_version():
 
 
 def _candidates():
-    """(name, loader, version, source) for every plugin this installation knows of."""
+    """(name, module, loader, version, source, wuguan requirement) for every plugin this installation knows of."""
     version = _wuguan_version()
     for module in BUILTIN_PLUGINS:
-        yield module.rsplit(".", 1)[-1], module, (lambda m=module: importlib.import_module(m)), version, "builtin"
+        yield (module.rsplit(".", 1)[-1], module, (lambda m=module: importlib.import_module(m)), version, "builtin",
+               None)
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist_version = ep.dist.version if ep.dist else "0+unknown"
-        yield ep.name, ep.value, ep.load, dist_version, "entrypoint"
+        yield ep.name, ep.value, ep.load, dist_version, "entrypoint", _wuguan_requirement(ep.dist)
+
+
+def _wuguan_requirement(dist):
+    """The range of wuguan versions the plugin's distribution declares it works with, if any."""
+    for line in (dist.requires or []) if dist else []:
+        requirement = Requirement(line)
+        if canonicalize_name(requirement.name) == "wuguan" and not requirement.marker:
+            return requirement
+    return None
+
+
+def _incompatible(requirement):
+    if requirement is None or not requirement.specifier:
+        return None
+    installed = _wuguan_version()
+    if requirement.specifier.contains(installed, prereleases=True):
+        return None
+    return f"needs wuguan{requirement.specifier}, this is wuguan {installed}"
 
 
 class PluginHost:
     """The plugin manager of one app, with what was loaded and why the rest was not."""
 
-    def __init__(self, allow=None, disabled=(), strict=False):
+    def __init__(self, allow=None, disabled=(), strict=False, trace=False):
         self.pm = pluggy.PluginManager("wuguan")
         self.pm.add_hookspecs(hookspecs)
         self.hook = self.pm.hook
@@ -78,9 +106,10 @@ class PluginHost:
         self._allow = set(allow) if allow else None
         self._disabled = set(disabled)
         self._strict = strict
+        self._trace = trace
 
     def load(self):
-        for name, module, loader, version, source in _candidates():
+        for name, module, loader, version, source, requirement in _candidates():
             record = PluginRecord(name, module, version, source)
             if name in self.records:
                 record.state, record.reason = "failed", f"plugin name {name!r} is already taken by {self.records[name].module}"
@@ -93,6 +122,11 @@ class PluginHost:
                 continue
             if name in self._disabled:
                 record.state, record.reason = "disabled", "in WUGUAN_DISABLED_PLUGINS"
+                continue
+            problem = _incompatible(requirement)
+            if problem:
+                record.state, record.reason = "failed", problem
+                self._fail(record)
                 continue
             try:
                 plugin = loader()
@@ -119,6 +153,8 @@ class PluginHost:
             raise PluginLoadError(f"unknown hooks: {', '.join(sorted(unknown))}")
         self.pm.register(plugin, name=record.name)
         record.plugin = plugin
+        if self._trace:
+            self._trace_calls(record.name, plugin)
         record.hooks = sorted(c.name for c in self.pm.get_hookcallers(plugin))
         modes = [m for result in self.call_one(record.name, "wuguan_modes") or [] for m in result]
         for mode in modes:
@@ -139,6 +175,13 @@ class PluginHost:
             for category, title in mode.categories.items():
                 self.categories[category] = (mode, title)
         record.modes = modes
+
+    def _trace_calls(self, name, plugin):
+        """WUGUAN_TRACE_PLUGINS=1: log each call of this plugin's hooks and how long it took."""
+        for caller in self.pm.get_hookcallers(plugin):
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin:
+                    impl.function = _timed(caller.name, name, impl.function)
 
     def _owner(self, mode):
         return next(r.name for r in self.records.values() if mode in r.modes)
@@ -164,17 +207,59 @@ class PluginHost:
         return kinds
 
     def plugin_settings(self, overrides):
-        """Each loaded plugin's defaults, updated with what the operator configured for it."""
+        """Each loaded plugin's defaults, updated with what the operator configured for it.
+
+        A key the plugin does not declare, or a value of another type than its default,
+        stops start-up with a message naming the plugin and the key: a mistyped
+        threshold must not silently fall back to the default."""
         merged = {}
         for record in self.loaded():
             defaults = {}
             for result in self.call_one(record.name, "wuguan_settings"):
                 defaults.update(result or {})
-            merged[record.name] = {**defaults, **(overrides.get(record.name) or {})}
+            given = overrides.get(record.name) or {}
+            for key, value in given.items():
+                if key not in defaults:
+                    raise PluginSettingsError(f"plugin {record.name} has no setting {key!r} "
+                                              f"(it has: {', '.join(sorted(defaults)) or 'none'})")
+                expected = type(defaults[key])
+                if defaults[key] is not None and not isinstance(value, expected) \
+                        and not (expected is float and isinstance(value, int)):
+                    raise PluginSettingsError(f"plugin {record.name} setting {key!r} must be {expected.__name__}, "
+                                              f"not {type(value).__name__} ({value!r})")
+            merged[record.name] = {**defaults, **given}
+        unknown = set(overrides) - set(self.records)
+        if unknown:
+            raise PluginSettingsError(f"settings for unknown plugins: {', '.join(sorted(unknown))}")
         return merged
+
+    def _package_folders(self, name):
+        for record in self.loaded():
+            module_file = getattr(inspect.getmodule(record.plugin) or record.plugin, "__file__", None)
+            if module_file and (Path(module_file).parent / name).is_dir():
+                yield str(Path(module_file).parent / name)
+
+    def template_folders(self):
+        """Each loaded plugin's `templates/` folder (templates go in a subfolder named for the plugin)."""
+        return list(self._package_folders("templates"))
+
+    def translation_folders(self):
+        """Each loaded plugin's `translations/` folder: its own catalogs, merged with core's."""
+        return list(self._package_folders("translations"))
 
     def migration_paths(self):
         return [str(p) for p in self.hook.wuguan_migrations() if p]
+
+
+def _timed(hook_name, plugin_name, function):
+    @functools.wraps(function)
+    def traced(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            log.info("hook %s plugin %s took %.1f ms", hook_name, plugin_name, (time.perf_counter() - started) * 1000)
+    return traced
 
 
 def host():

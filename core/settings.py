@@ -6,6 +6,7 @@ README's table of environment variables is this module.
 import json
 import os
 import secrets
+import tomllib
 from pathlib import Path
 
 from . import rules
@@ -36,6 +37,15 @@ def secret_key(instance_path):
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def plugin_settings_file(path):
+    """Operators set plugin settings in TOML, a table per plugin: `[joint]` then `visit_every_days = 60`."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
 
 
 def from_environment(instance_path, environ=os.environ):
@@ -71,6 +81,7 @@ def from_environment(instance_path, environ=os.environ):
         "WUGUAN_PLUGINS": _names(environ.get("WUGUAN_PLUGINS")) or None,
         "WUGUAN_DISABLED_PLUGINS": _names(environ.get("WUGUAN_DISABLED_PLUGINS")),
         "WUGUAN_STRICT_PLUGINS": _flag(environ.get("WUGUAN_STRICT_PLUGINS", "0")),
+        "WUGUAN_TRACE_PLUGINS": _flag(environ.get("WUGUAN_TRACE_PLUGINS", "0")),
         "BABEL_DEFAULT_LOCALE": environ.get("WUGUAN_LOCALE", "zh_Hans_CN"),
         "BABEL_DEFAULT_TIMEZONE": environ.get("WUGUAN_TIMEZONE", "Asia/Shanghai"),
         "MAIL_SERVER": environ.get("MAIL_SERVER"),
@@ -89,5 +100,5 @@ def from_environment(instance_path, environ=os.environ):
         "WUGUAN_OUTBOX_CLAIM_SECONDS": float(environ.get("WUGUAN_OUTBOX_CLAIM_SECONDS", "300")),
         "WUGUAN_PDF_FONT": environ.get("WUGUAN_PDF_FONT"),
         "RULES": rules.defaults(),
-        "PLUGINS": {},
+        "PLUGINS": plugin_settings_file(environ.get("WUGUAN_PLUGIN_SETTINGS") or instance / "plugins.toml"),
     }

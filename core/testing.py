@@ -7,12 +7,14 @@ Under `CI=true` an unreachable PostgreSQL fails the run instead of skipping it.
 """
 import contextlib
 import os
+import re
 import shutil
 import sys
 import textwrap
 import uuid
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, inspect, text
 
 from core import settings
@@ -63,12 +65,26 @@ def fresh_database(tmp_path):
         admin.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request in an app context of its own, as in production.
+
+    Tests hold an app context open (the `db` fixture), and Flask would reuse it for
+    every request: `g` (Flask-Login's user, Flask-WTF's token) and the session would
+    then leak from one request, or one client, to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 def build_app(database_url, instance_path, **config):
     """An app on `database_url`, migrated to every head, with plugins as the config says."""
     from core import create_app
     from core.cli import upgrade_database
-    app = create_app({"WUGUAN_INSTANCE_PATH": str(instance_path), "SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
+    app = create_app({"WUGUAN_INSTANCE_PATH": str(instance_path), "SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True,
                       "SECRET_KEY": "test-" + uuid.uuid4().hex, **config})
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade_database()
     return app
@@ -117,6 +133,44 @@ def client(app, db):
     return app.test_client()
 
 
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(client, url="/login"):
+    """The session's CSRF token, read from a page's form as a browser would."""
+    match = CSRF_FIELD.search(client.get(url).get_data(as_text=True))
+    return match.group(1) or match.group(2)
+
+
+def log_in(client, username, password):
+    response = client.post("/login", data={"username": username, "password": password,
+                                           "csrf_token": csrf_token(client)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+@pytest.fixture
+def staff_client(app, db):
+    """`staff_client(role, org, sensitive=False)`: a test client logged in as a new staffer."""
+    from core.models import Staff
+    counter = iter(range(1, 10_000))
+
+    def make(role="community", org=None, sensitive=False):
+        n = next(counter)
+        staff = Staff(username=f"{role}{n}", display_name=f"{role} {n}", role=role, org=org,
+                      can_see_sensitive=sensitive)
+        password = uuid.uuid4().hex
+        staff.set_password(password)
+        db.session.add(staff)
+        db.session.commit()
+        client = app.test_client()
+        log_in(client, staff.username, password)
+        client.staff = staff
+        return client
+
+    return make
+
+
 @pytest.fixture
 def make_app(tmp_path):
     """Build further apps, each on its own fresh database: `make_app(WUGUAN_PLUGINS=[...])`."""
@@ -143,16 +197,16 @@ def wuguan_plugin(tmp_path, monkeypatch):
     `wuguan_plugin("mymode", source)` writes module `source` as package `mymode`
     with a distribution that declares it under the `wuguan` entry-point group.
     `files` adds more files to the package (e.g. migrations); `package_dir` copies an
-    existing package instead of writing `source`.
+    existing package instead of writing `source`; `requires` lists the distribution's
+    requirements (e.g. "wuguan>=0.1,<2").
     """
     from core.extensions import db as database
-    tables_before = set(database.metadata.tables)
     root = tmp_path / "site"
     root.mkdir()
     monkeypatch.syspath_prepend(str(root))
     created = []
 
-    def install(name, source=None, version="0.1.0", files=None, module=None, package_dir=None):
+    def install(name, source=None, version="0.1.0", files=None, module=None, package_dir=None, requires=()):
         module = module or name
         package = root / module
         if package_dir is not None:
@@ -166,7 +220,8 @@ def wuguan_plugin(tmp_path, monkeypatch):
             target.write_text(textwrap.dedent(content), encoding="utf-8")
         info = root / f"{module}-{version}.dist-info"
         info.mkdir()
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: {version}\n")
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: {version}\n"
+                                       + "".join(f"Requires-Dist: {r}\n" for r in requires))
         (info / "entry_points.txt").write_text(f"[wuguan]\n{name} = {module}\n")
         created.append(module)
         import importlib
@@ -174,11 +229,25 @@ def wuguan_plugin(tmp_path, monkeypatch):
         return package
 
     yield install
-    for name in set(database.metadata.tables) - tables_before:
-        database.metadata.remove(database.metadata.tables[name])
-    for module in created:
-        for loaded in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
-            del sys.modules[loaded]
+    _forget_modules(database, created)
+
+
+def _forget_modules(database, modules):
+    """Unload a throw-away plugin completely: its modules, its mapped classes and their tables,
+    so the next test (or the next throw-away plugin of the same name) starts clean."""
+    def ours(name):
+        return any(name == m or name.startswith(m + ".") for m in modules)
+
+    registry = database.Model.registry
+    for mapper in list(registry.mappers):
+        if ours(mapper.class_.__module__):
+            manager = mapper.class_manager
+            registry._dispose_manager_and_mapper(manager)
+            registry._managers.pop(manager, None)
+            if mapper.local_table.name in database.metadata.tables:
+                database.metadata.remove(mapper.local_table)
+    for name in [m for m in sys.modules if ours(m)]:
+        del sys.modules[name]
 
 
 @pytest.fixture

@@ -13,6 +13,14 @@ if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] && [ -z "${WUGUAN_PDF
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq fonts-wqy-microhei >/dev/null
 fi
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used);
+# Chinese text needs a CJK font. Installed here when missing and we may.
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing chromium and fonts-noto-cjk for the browser tests"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  fi
+fi
 export WUGUAN_STRICT_PLUGINS=1
 PG_URL=${WUGUAN_POSTGRES_URL:-postgresql://127.0.0.1:5432/test}
 

@@ -8,9 +8,12 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from core import create_app, hookspecs
 
 ROOT = Path(__file__).parent.parent
+SAMPLE = Path(__file__).parent / "thirdparty" / "wuguan_sample" / "src" / "wuguan_sample"
 HOOKS = [name for name, f in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("wuguan_")]
 
 
@@ -136,3 +139,75 @@ def test_hook_wuguan_cli(wuguan_plugin, tmp_path):
     listing = subprocess.run([sys.executable, "-c", "from core.cli import main; main()", "plugins"],
                              capture_output=True, text=True, env=env, timeout=120)
     assert next(p for p in json.loads(listing.stdout) if p["name"] == "grid")["hooks"] == ["wuguan_cli"]
+
+
+def _two_communities_with_notes(db):
+    import datetime as dt
+    from core import idcard
+    from core.models import Member, Organization
+    from wuguan_sample import SampleNote
+    street = Organization(kind="street", name="街道", code="S")
+    made = {}
+    for key, seq in (("A", 1), ("B", 2)):
+        community = Organization(kind="community", name=f"社区{key}", code=key, parent=street)
+        birth = dt.date(2001, 3, seq)
+        member = Member(name=f"学生{key}", gender="male", birth_date=birth,
+                        id_number=idcard.make_number("620302", birth, seq, "male"), joined_on=dt.date(2022, 5, 4),
+                        confirmed_on=dt.date(2023, 5, 4), status="full", category="student",
+                        affiliation=community, location=community)
+        note = SampleNote(member=member, text=f"{key}的记录")
+        db.session.add_all([street, community, member, note])
+        made[key] = (community, member, note)
+    db.session.commit()
+    return made
+
+
+def _community_a_client(app):
+    """Communities A and B with a student and a note each; a client logged in as A's staffer."""
+    from core.testing import log_in
+    with app.app_context():
+        from core.extensions import db
+        from core.models import Staff
+        made = _two_communities_with_notes(db)
+        staff = Staff(username="a", display_name="A", role="community", org=made["A"][0])
+        staff.set_password("0123456789ab")
+        db.session.add(staff)
+        db.session.commit()
+        ids = {key: (community.id, member.id, note.id) for key, (community, member, note) in made.items()}
+    return log_in(app.test_client(), "a", "0123456789ab"), ids
+
+
+def test_hook_wuguan_admin_views(wuguan_plugin, make_app):
+    wuguan_plugin("sample", module="wuguan_sample", package_dir=SAMPLE)
+    client, made = _community_a_client(make_app())
+    notes = {key: note_id for key, (_, _, note_id) in made.items()}
+    page = client.get("/admin/sample_note/").get_data(as_text=True)
+    assert "学生管" in page  # its own menu category
+    assert "A的记录" in page and "B的记录" not in page
+    assert client.get(f"/admin/sample_note/details/?id={notes['B']}").status_code == 404
+    assert client.get(f"/admin/sample_note/details/?id={notes['A']}").status_code == 200
+
+
+def test_a_plugin_view_without_a_declared_scope_is_refused(wuguan_plugin, tmp_path):
+    wuguan_plugin("careless", """
+        from core.plugin_api import ScopedModelView, db, hookimpl
+
+        class CarelessNote(db.Model):
+            __tablename__ = "careless_note"
+            id = db.Column(db.Integer, primary_key=True)
+
+        @hookimpl
+        def wuguan_admin_views(admin):
+            admin.add_view(ScopedModelView(CarelessNote, endpoint="careless"))
+    """)
+    with pytest.raises(TypeError, match="scope_org_column or scope_member_column"):
+        create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path)})
+
+
+def test_hook_wuguan_member_panels(wuguan_plugin, make_app):
+    wuguan_plugin("sample", module="wuguan_sample", package_dir=SAMPLE)
+    client, made = _community_a_client(make_app())
+    member_id = made["A"][1]
+    page = client.get(f"/admin/member/details/?id={member_id}").get_data(as_text=True)
+    assert '<ul class="sample-notes"><li>A的记录</li></ul>' in page
+    assert "<p>学生A</p>" in page

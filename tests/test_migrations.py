@@ -36,3 +36,21 @@ def test_create_all_is_not_used_outside_tests():
     offenders = [p for folder in ("core", "plugins", "workers") for p in (root / folder).rglob("*.py")
                  if "create_all(" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+def test_wuguan_db_upgrade_takes_every_branch_to_its_head(wuguan_plugin, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    sample = Path(__file__).parent / "thirdparty" / "wuguan_sample" / "src" / "wuguan_sample"
+    package = wuguan_plugin("sample", module="wuguan_sample", package_dir=sample)
+    env = {**os.environ, "PYTHONPATH": str(package.parent), "WUGUAN_INSTANCE_PATH": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    out = subprocess.run([sys.executable, "-c", "from core.cli import main; main()", "db", "upgrade"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    from sqlalchemy import create_engine
+    engine = create_engine(f"sqlite:///{tmp_path / 'wuguan.sqlite'}")
+    assert {"member", "sample_note"} <= set(inspect(engine).get_table_names())
+    engine.dispose()

@@ -62,7 +62,8 @@ def test_third_party_plugin_from_entry_point_is_loaded_listed_and_migrated(wugua
     listing = json.loads(app.test_cli_runner().invoke(cli, ["plugins"]).output)
     sample = next(p for p in listing if p["name"] == "sample")
     assert sample["modes"] == [{"key": "sample", "title": "学生管", "categories": {"student": "在校学生党员"}}]
-    assert sample["hooks"] == ["wuguan_migrations", "wuguan_modes", "wuguan_settings"]
+    assert sample["hooks"] == ["wuguan_admin_views", "wuguan_member_panels", "wuguan_migrations", "wuguan_modes",
+                               "wuguan_settings"]
 
 
 def test_operator_settings_override_plugin_defaults(wuguan_plugin, tmp_path):
@@ -145,3 +146,65 @@ def test_app_works_with_every_plugin_disabled(make_app):
     app = make_app(WUGUAN_PLUGINS=["none"])
     assert app.extensions["wuguan"].loaded() == []
     assert app.extensions["wuguan"].categories == {}
+
+
+MODE_SOURCE = """
+    from core.plugin_api import Mode, hookimpl
+
+    @hookimpl
+    def wuguan_modes():
+        return [Mode(key="grid", title="网格管", categories={"grid_member": "网格党员"})]
+
+    @hookimpl
+    def wuguan_settings():
+        return {"patrol_days": 7, "ratio": 0.5, "name": "网格"}
+"""
+
+
+def test_a_plugin_that_needs_a_newer_wuguan_is_refused_with_the_reason(wuguan_plugin, tmp_path):
+    wuguan_plugin("grid", MODE_SOURCE, requires=["wuguan>=99.0", "click"])
+    app = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path), "WUGUAN_STRICT_PLUGINS": False})
+    record = records(app)["grid"]
+    assert record.state == "failed"
+    assert record.reason.startswith("needs wuguan>=99.0, this is wuguan ")
+    assert "grid_member" not in app.extensions["wuguan"].categories
+
+
+def test_a_plugin_within_its_range_loads(wuguan_plugin, tmp_path):
+    wuguan_plugin("grid", MODE_SOURCE, requires=["wuguan>=0.1,<99"])
+    app = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path)})
+    assert records(app)["grid"].state == "loaded"
+
+
+@pytest.mark.parametrize("given, words", [
+    ({"grid": {"patrol_dayz": 3}}, "plugin grid has no setting 'patrol_dayz'"),
+    ({"grid": {"patrol_days": "7"}}, "plugin grid setting 'patrol_days' must be int"),
+    ({"gird": {"patrol_days": 7}}, "settings for unknown plugins: gird"),
+])
+def test_bad_plugin_settings_stop_start_up_naming_plugin_and_key(wuguan_plugin, tmp_path, given, words):
+    from core.plugins import PluginSettingsError
+    wuguan_plugin("grid", MODE_SOURCE)
+    with pytest.raises(PluginSettingsError) as err:
+        create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path), "PLUGINS": given})
+    assert words in str(err.value)
+
+
+def test_plugin_settings_from_the_instance_toml_file(wuguan_plugin, tmp_path):
+    wuguan_plugin("grid", MODE_SOURCE)
+    (tmp_path / "plugins.toml").write_text("[grid]\npatrol_days = 3\nratio = 1\n", encoding="utf-8")
+    app = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path)})
+    assert app.config["PLUGINS"]["grid"] == {"patrol_days": 3, "ratio": 1, "name": "网格"}
+
+
+def test_tracing_logs_each_hook_call_with_plugin_and_duration(wuguan_plugin, tmp_path, caplog):
+    import logging
+    wuguan_plugin("grid", MODE_SOURCE)
+    caplog.set_level(logging.INFO, logger="wuguan.plugins")
+    app = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path), "WUGUAN_TRACE_PLUGINS": True})
+    app.extensions["wuguan"].hook.wuguan_settings()
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("hook wuguan_settings plugin grid")]
+    assert lines and lines[-1].endswith(" ms")
+    quiet = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path / "q"), "WUGUAN_TRACE_PLUGINS": False})
+    caplog.clear()
+    quiet.extensions["wuguan"].hook.wuguan_settings()
+    assert not [r for r in caplog.records if r.getMessage().startswith("hook ")]

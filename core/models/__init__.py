@@ -6,9 +6,9 @@ from .findings import Finding, FindingHit, SweepRun
 from .members import Member
 from .organizations import Organization
 from .outbox import InboxItem, OutboxMessage
-from .staff import Staff
+from .staff import LoginAttempt, Staff
 from .transfers import Transfer
 from .units import WorkUnit
 
-__all__ = ["Activity", "Attendance", "AuditEntry", "Bulletin", "Finding", "FindingHit", "InboxItem", "Member",
-           "Organization", "OutboxMessage", "Staff", "SweepRun", "Transfer", "WorkUnit"]
+__all__ = ["Activity", "Attendance", "AuditEntry", "Bulletin", "Finding", "FindingHit", "InboxItem", "LoginAttempt",
+           "Member", "Organization", "OutboxMessage", "Staff", "SweepRun", "Transfer", "WorkUnit"]

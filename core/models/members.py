@@ -2,13 +2,17 @@
 import datetime as dt
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, Index, String, event
+from sqlalchemy import Date, ForeignKey, Index, String, event, or_
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .. import idcard, names
 from ..errors import ValidationError
 from ..extensions import db
 from .base import Audited, Timestamps
+
+# Byte-ordered on PostgreSQL, so `LIKE 'prefix%'` searches use the plain B-tree index.
+def search_text(length):
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 GENDERS = {"male": _l("男"), "female": _l("女")}
 STATUSES = {"probationary": _l("预备党员"), "full": _l("正式党员")}
@@ -24,14 +28,14 @@ class Member(Audited, Timestamps, db.Model):
     __tablename__ = "member"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(60))
-    name_pinyin: Mapped[str] = mapped_column(String(240), default="", index=True)
-    name_initials: Mapped[str] = mapped_column(String(60), default="", index=True)
+    name: Mapped[str] = mapped_column(search_text(60), index=True)
+    name_pinyin: Mapped[str] = mapped_column(search_text(240), default="", index=True)
+    name_initials: Mapped[str] = mapped_column(search_text(60), default="", index=True)
     gender: Mapped[str] = mapped_column(String(8))
     ethnicity: Mapped[str] = mapped_column(String(20), default="汉族")
     birth_date: Mapped[dt.date] = mapped_column(Date)
-    id_number: Mapped[str] = mapped_column(String(18), unique=True)
-    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    id_number: Mapped[str] = mapped_column(search_text(18), unique=True)
+    phone: Mapped[str | None] = mapped_column(search_text(32), index=True)
     address: Mapped[str | None] = mapped_column(String(255))
     building: Mapped[str | None] = mapped_column(String(32))
     unit_no: Mapped[str | None] = mapped_column(String(16))
@@ -55,6 +59,20 @@ class Member(Audited, Timestamps, db.Model):
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def search(cls, term):
+        """One search term as an indexed prefix match: digits find 身份证 and phone,
+        latin letters find pinyin ("zhangsan") and initials ("zs"), anything else the name."""
+        term = term.strip()
+        if term[:-1].isdigit() and len(term) >= 3:
+            term = term.upper()
+            return or_(cls.id_number.startswith(term, autoescape=True), cls.phone.startswith(term, autoescape=True))
+        if term.isascii() and term.isalpha():
+            term = term.lower()
+            return or_(cls.name_pinyin.startswith(term, autoescape=True),
+                       cls.name_initials.startswith(term, autoescape=True))
+        return cls.name.startswith(term, autoescape=True)
 
     def validate(self):
         """Collect every problem at once so a form or an import row can show them all."""

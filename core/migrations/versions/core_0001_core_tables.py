@@ -35,6 +35,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_log_record', ['table_name', 'record_id'], unique=False)
 
+    op.create_table('login_attempt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('username', sa.String(length=60), nullable=False),
+    sa.Column('address', sa.String(length=64), nullable=False),
+    sa.Column('success', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_attempt'))
+    )
+    with op.batch_alter_table('login_attempt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_attempt_address'), ['address'], unique=False)
+        batch_op.create_index(batch_op.f('ix_login_attempt_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_login_attempt_username'), ['username'], unique=False)
+
     op.create_table('organization',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('parent_id', sa.Integer(), nullable=True),
@@ -95,14 +108,14 @@ def upgrade():
 
     op.create_table('member',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=60), nullable=False),
-    sa.Column('name_pinyin', sa.String(length=240), nullable=False),
-    sa.Column('name_initials', sa.String(length=60), nullable=False),
+    sa.Column('name', sa.String(length=60).with_variant(sa.String(length=60, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('name_pinyin', sa.String(length=240).with_variant(sa.String(length=240, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('name_initials', sa.String(length=60).with_variant(sa.String(length=60, collation='C'), 'postgresql'), nullable=False),
     sa.Column('gender', sa.String(length=8), nullable=False),
     sa.Column('ethnicity', sa.String(length=20), nullable=False),
     sa.Column('birth_date', sa.Date(), nullable=False),
-    sa.Column('id_number', sa.String(length=18), nullable=False),
-    sa.Column('phone', sa.String(length=32), nullable=True),
+    sa.Column('id_number', sa.String(length=18).with_variant(sa.String(length=18, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('phone', sa.String(length=32).with_variant(sa.String(length=32, collation='C'), 'postgresql'), nullable=True),
     sa.Column('address', sa.String(length=255), nullable=True),
     sa.Column('building', sa.String(length=32), nullable=True),
     sa.Column('unit_no', sa.String(length=16), nullable=True),
@@ -133,6 +146,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_member_liaison_group_id'), ['liaison_group_id'], unique=False)
         batch_op.create_index('ix_member_location_category', ['location_id', 'category'], unique=False)
         batch_op.create_index(batch_op.f('ix_member_location_id'), ['location_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_member_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_member_name_initials'), ['name_initials'], unique=False)
         batch_op.create_index(batch_op.f('ix_member_name_pinyin'), ['name_pinyin'], unique=False)
         batch_op.create_index(batch_op.f('ix_member_phone'), ['phone'], unique=False)
@@ -227,6 +241,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_member_phone'))
         batch_op.drop_index(batch_op.f('ix_member_name_pinyin'))
         batch_op.drop_index(batch_op.f('ix_member_name_initials'))
+        batch_op.drop_index(batch_op.f('ix_member_name'))
         batch_op.drop_index(batch_op.f('ix_member_location_id'))
         batch_op.drop_index('ix_member_location_category')
         batch_op.drop_index(batch_op.f('ix_member_liaison_group_id'))
@@ -251,6 +266,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_organization_kind'))
 
     op.drop_table('organization')
+    with op.batch_alter_table('login_attempt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_attempt_username'))
+        batch_op.drop_index(batch_op.f('ix_login_attempt_at'))
+        batch_op.drop_index(batch_op.f('ix_login_attempt_address'))
+
+    op.drop_table('login_attempt')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_record')
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))

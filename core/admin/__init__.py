@@ -1,0 +1,20 @@
+"""The staff admin UI: Flask-Admin in Chinese, every screen scoped to the staffer's subtree."""
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import login_manager
+from . import auth, views
+from .dashboard import DashboardView
+
+
+def init_admin(app):
+    app.register_blueprint(auth.bp)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("请先登录")
+    admin = Admin(app, name=_l("五管"), index_view=DashboardView(name=_l("首页"), url="/admin"),
+                  theme=Bootstrap4Theme(base_template="admin/wuguan_base.html", fluid=True))
+    with app.app_context():  # views read the loaded modes while they are built
+        views.register(admin)
+        app.extensions["wuguan"].hook.wuguan_admin_views(admin=admin)
+    return admin

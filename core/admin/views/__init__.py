@@ -1,0 +1,24 @@
+"""Core's admin screens; `register` adds them to the Flask-Admin instance."""
+from flask_babel import lazy_gettext as _l
+
+from ...models import Activity, AuditEntry, Member, Organization, Staff, Transfer, WorkUnit
+from .activities import ActivityView
+from .audit import AuditView
+from .members import MemberView
+from .organizations import OrganizationTreeView, OrganizationView
+from .staff import StaffView
+from .transfers import TransferView
+from .units import WorkUnitView
+
+ORGS, MEMBERS, SYSTEM = _l("组织"), _l("党员"), _l("系统")
+
+
+def register(admin):
+    admin.add_view(OrganizationTreeView(name=_l("组织树"), category=ORGS, endpoint="orgtree"))
+    admin.add_view(OrganizationView(Organization, name=_l("党组织"), category=ORGS, endpoint="organization"))
+    admin.add_view(WorkUnitView(WorkUnit, name=_l("工作单位"), category=ORGS, endpoint="work_unit"))
+    admin.add_view(MemberView(Member, name=_l("党员名册"), category=MEMBERS, endpoint="member"))
+    admin.add_view(TransferView(Transfer, name=_l("组织关系转接"), category=MEMBERS, endpoint="transfer"))
+    admin.add_view(ActivityView(Activity, name=_l("组织生活"), category=MEMBERS, endpoint="activity"))
+    admin.add_view(StaffView(Staff, name=_l("工作人员"), category=SYSTEM, endpoint="staff"))
+    admin.add_view(AuditView(AuditEntry, name=_l("操作日志"), category=SYSTEM, endpoint="audit"))

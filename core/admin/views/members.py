@@ -1,0 +1,113 @@
+"""The member roll: indexed search, scoped filters, masked numbers, and one page per member."""
+from flask import render_template, request
+from markupsafe import Markup
+from flask_admin import expose
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, IntEqualFilter
+from flask_babel import gettext as _, lazy_gettext as _l
+from sqlalchemy import select
+
+from ... import privacy, scope
+from ...extensions import db
+from ...models import Activity, Attendance, Member, Transfer
+from ...models import members as m
+from ...plugins import host
+from ..scoped import ScopedModelView
+from .labels import LABELS, choice_formatter, choice_list, labels
+from .organizations import org_options
+
+
+class ModeFilter(BaseSQLAFilter):
+    """By management mode: the categories the mode claims."""
+
+    def apply(self, query, value, alias=None):
+        categories = [c for c, (mode, _) in host().categories.items() if mode.key == value]
+        return query.filter(Member.category.in_(categories))
+
+    def operation(self):
+        return _l("等于")
+
+
+def category_title(view, context, model, name):
+    claimed = host().categories.get(model.category)
+    return str(claimed[1]) if claimed else _("%(c)s（未被任何管理模式认领）", c=model.category)
+
+
+class MemberView(ScopedModelView):
+    column_list = ["name", "gender", "birth_date", "id_number", "phone", "category", "affiliation", "location",
+                   "liaison_group", "state"]
+    column_labels = {**labels("name", "gender", "birth_date", "id_number", "phone", "category", "affiliation",
+                              "location", "liaison_group", "state", "ethnicity", "address", "building",
+                              "unit_no", "room", "education", "joined_on", "confirmed_on", "status",
+                              "probation_extension_months", "work_unit"), "name": _l("姓名")}
+    column_sortable_list = ["name", "birth_date", "joined_on", "category", "state"]
+    column_default_sort = "id"
+    column_searchable_list = ["name"]
+    sensitive_columns = {"id_number": privacy.id_number, "phone": privacy.phone}
+    column_formatters = {
+        "gender": choice_formatter(m.GENDERS), "state": choice_formatter(m.STATES),
+        "status": choice_formatter(m.STATUSES), "education": choice_formatter(m.EDUCATIONS),
+        "category": category_title,
+    }
+    column_export_list = ["name", "gender", "ethnicity", "birth_date", "id_number", "phone", "address", "education",
+                          "joined_on", "confirmed_on", "status", "category", "affiliation", "location",
+                          "liaison_group", "work_unit", "state"]
+    form_columns = ["name", "id_number", "gender", "birth_date", "ethnicity", "phone", "address", "building",
+                    "unit_no", "room", "education", "joined_on", "confirmed_on", "status",
+                    "probation_extension_months", "category", "state", "affiliation", "location", "liaison_group",
+                    "work_unit"]
+    form_ajax_refs = {"work_unit": {"fields": ["name"], "page_size": 10}}
+    details_template = "admin/member_details.html"
+
+    def __init__(self, model, *args, **kwargs):
+        categories = {c: str(title) for c, (mode, title) in host().categories.items()}
+        modes = [(mode.key, mode.title) for mode in host().modes.values()]
+        self.form_choices = {
+            "gender": choice_list(m.GENDERS), "status": choice_list(m.STATUSES), "state": choice_list(m.STATES),
+            "education": choice_list(m.EDUCATIONS), "category": list(categories.items()),
+        }
+        self.column_filters = [
+            FilterEqual(Member.category, LABELS["category"], options=list(categories.items())),
+            ModeFilter(Member.category, LABELS["mode"], options=modes),
+            IntEqualFilter(Member.location_id, LABELS["location"], options=org_options("community")),
+            IntEqualFilter(Member.affiliation_id, LABELS["affiliation"],
+                           options=org_options("branch", "temp_branch", "building_branch", "mobile_station")),
+            IntEqualFilter(Member.liaison_group_id, LABELS["liaison_group"], options=org_options("liaison_group")),
+            FilterEqual(Member.state, LABELS["state"], options=choice_list(m.STATES)),
+            FilterEqual(Member.gender, LABELS["gender"], options=choice_list(m.GENDERS)),
+        ]
+        super().__init__(model, *args, **kwargs)
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        for term in search.split():
+            query = query.filter(Member.search(term))
+            if count_query is not None:
+                count_query = count_query.filter(Member.search(term))
+        return query, count_query, joins, count_joins
+
+    def search_placeholder(self):
+        return str(_l("姓名、拼音、首字母、身份证号或电话"))
+
+    def edit_form(self, obj=None):
+        """Staff who may not see full numbers cannot see them in the edit form either."""
+        form = super().edit_form(obj)
+        if not privacy.sees_sensitive():
+            del form.id_number
+            del form.phone
+        return form
+
+    @expose("/details/")
+    def details_view(self):
+        member = self.get_one(request.args.get("id"))
+        transfers = db.session.scalars(select(Transfer).where(Transfer.member_id == member.id,
+                                                              scope.clause(Transfer))
+                                       .order_by(Transfer.issued_on.desc())).all()
+        attended = db.session.execute(
+            select(Activity, Attendance).join(Attendance, Attendance.activity_id == Activity.id)
+            .where(Attendance.member_id == member.id).order_by(Activity.held_on.desc()).limit(50)).all()
+        panels = [(panel, Markup(render_template(panel.template, member=member, **panel.context)))
+                  for panel in sorted(host().collect("wuguan_member_panels", member=member), key=lambda p: p.order)]
+        return self.render(self.details_template, model=member, transfers=transfers, attended=attended,
+                           panels=panels, activity_kinds=host().activity_kinds(),
+                           id_number=privacy.id_number(member.id_number), phone=privacy.phone(member.phone),
+                           category=category_title(self, None, member, "category"), labels=LABELS, m=m,
+                           return_url=self.get_url(".index_view"))

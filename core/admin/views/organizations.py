@@ -1,0 +1,60 @@
+"""The organization tree: a CRUD screen and an expandable tree of the staffer's subtree."""
+from flask import has_request_context
+from flask_admin import BaseView, expose
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import inspect, select
+
+from ... import scope
+from ...extensions import db
+from ...models import Organization
+from ...models.organizations import KINDS
+from ..scoped import ScopedModelView, StaffOnly
+from .labels import choice_formatter, choice_list, labels
+
+
+def org_options(*kinds):
+    """Filter options: organizations of these kinds that the staffer can see, computed per request."""
+    def options():
+        if not has_request_context() or not current_user.is_authenticated:
+            return []
+        rows = db.session.execute(select(Organization.id, Organization.name)
+                                  .where(Organization.kind.in_(kinds), scope.clause(Organization))
+                                  .order_by(Organization.path)).all()
+        return [(str(i), n) for i, n in rows]
+    return options
+
+
+class OrganizationView(ScopedModelView):
+    column_list = ["name", "kind", "code", "parent", "contact_person", "phone"]
+    column_labels = labels("name", "kind", "code", "parent", "contact_person", "phone", "address", "email")
+    column_searchable_list = ["name", "code"]
+    column_sortable_list = ["name", "kind", "code"]
+    column_default_sort = "path"
+    column_formatters = {"kind": choice_formatter(KINDS)}
+    column_filters = ["kind"]
+    form_columns = ["parent", "kind", "name", "code", "address", "contact_person", "phone", "email"]
+    form_choices = {"kind": choice_list(KINDS)}
+    column_details_list = form_columns
+
+    def on_model_change(self, form, model, is_created):
+        """A new parent moves the whole subtree, in one statement."""
+        if not is_created:
+            history = inspect(model).attrs.parent.history
+            if history.added and history.deleted:
+                model.move_to(history.added[0])
+        super().on_model_change(form, model, is_created)
+
+
+class OrganizationTreeView(StaffOnly, BaseView):
+    """Street → communities → branches and liaison groups, as nested <details>."""
+
+    @expose("/")
+    def index(self):
+        orgs = db.session.scalars(select(Organization).where(scope.clause(Organization))
+                                  .order_by(Organization.depth, Organization.name)).all()
+        ids = {o.id for o in orgs}
+        children = {}
+        for org in orgs:
+            children.setdefault(org.parent_id if org.parent_id in ids else None, []).append(org)
+        return self.render("admin/org_tree.html", roots=children.get(None, []), children=children, kinds=KINDS)

@@ -1,0 +1,100 @@
+"""Which rows a staffer may see: the one place the organization-tree scope is decided.
+
+Every admin screen, ajax lookup, select field and export asks `clause(model)`; a model
+without a rule is invisible to everyone but administrators, so a new screen that
+forgets to declare its scope shows nothing rather than everything.
+"""
+from flask_login import current_user
+from sqlalchemy import false, or_, select, true
+
+from .models import Activity, Attendance, AuditEntry, Member, Organization, Staff, Transfer, WorkUnit
+
+_RULES = {}
+
+
+def rule(model):
+    """Register how rows of `model` relate to the tree: fn(orgs, staff) -> clause, `orgs` a Select of org ids."""
+    def register(fn):
+        _RULES[model] = fn
+        return fn
+    return register
+
+
+def has_rule(model):
+    return model in _RULES
+
+
+def is_admin(staff):
+    return getattr(staff, "role", None) == "admin"
+
+
+def subtree_ids(path):
+    return select(Organization.id).where(Organization.in_subtree(path))
+
+
+def clause(model, staff=None):
+    staff = current_user if staff is None else staff
+    if not getattr(staff, "is_authenticated", False):
+        return false()
+    if is_admin(staff):
+        return true()
+    if staff.org is None or model not in _RULES:
+        return false()
+    return _RULES[model](subtree_ids(staff.org.path), staff)
+
+
+def linkable_orgs(staff=None):
+    """Organizations a record may point at: the staffer's subtree and the chain above it
+    (a branch secretary's member still lives in her community)."""
+    staff = current_user if staff is None else staff
+    if is_admin(staff):
+        return true()
+    if staff.org is None:
+        return false()
+    return or_(Organization.in_subtree(staff.org.path), Organization.id.in_(staff.org.ancestor_ids()))
+
+
+def member_ids(orgs):
+    return select(Member.id).where(or_(Member.affiliation_id.in_(orgs), Member.location_id.in_(orgs)))
+
+
+@rule(Organization)
+def _organizations(orgs, staff):
+    return Organization.in_subtree(staff.org.path)
+
+
+@rule(Member)
+def _members(orgs, staff):
+    """既管所属、又管所在: a member is in scope by affiliation or by the community they live in."""
+    return or_(Member.affiliation_id.in_(orgs), Member.location_id.in_(orgs))
+
+
+@rule(Transfer)
+def _transfers(orgs, staff):
+    return or_(Transfer.member_id.in_(member_ids(orgs)), Transfer.from_org_id.in_(orgs), Transfer.to_org_id.in_(orgs))
+
+
+@rule(Activity)
+def _activities(orgs, staff):
+    return Activity.org_id.in_(orgs)
+
+
+@rule(Attendance)
+def _attendance(orgs, staff):
+    return Attendance.activity_id.in_(select(Activity.id).where(Activity.org_id.in_(orgs)))
+
+
+@rule(Staff)
+def _staff(orgs, staff):
+    return Staff.org_id.in_(orgs)
+
+
+@rule(WorkUnit)
+def _work_units(orgs, staff):
+    """Units are the city's shared address book of employers: every staffer may look them up."""
+    return true()
+
+
+@rule(AuditEntry)
+def _audit(orgs, staff):
+    return AuditEntry.actor_id.in_(select(Staff.id).where(Staff.org_id.in_(orgs)))
