@@ -5,6 +5,7 @@ Dates are turned into cut-offs in Python, so the SQL stays portable between SQLi
 and PostgreSQL and exact at month ends.
 """
 import datetime as dt
+import re
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import String, and_, case, cast, func, literal, or_, select
@@ -13,6 +14,17 @@ from . import rules
 from .models import Activity, Attendance, Member, Transfer
 from .plugin_api import Check
 from .plugins import host
+
+
+def sql_message(translated, **values):
+    """A translated sentence with `%(name)s` placeholders, filled in SQL from columns (or literals)."""
+    parts = re.split(r"%\((\w+)\)s", translated)
+    expression = literal(parts[0])
+    for index in range(1, len(parts), 2):
+        value = values[parts[index]]
+        value = value if hasattr(value, "self_group") else literal(str(value))
+        expression = expression + cast(value, String) + literal(parts[index + 1])
+    return expression
 
 
 def _member_org():
@@ -30,7 +42,8 @@ def _active(ctx):
 def unclassified(ctx):
     claimed = sorted(host().categories)
     return (select(Member.id.label("subject_id"), _member_org().label("org_id"),
-                   (literal(_("类别未被任何已启用的管理方式认领：")) + Member.category).label("detail"))
+                   sql_message(_("类别“%(category)s”未被任何已启用的管理方式认领"), category=Member.category)
+                   .label("detail"))
             .where(_active(ctx), Member.category.not_in(claimed) if claimed else literal(True)))
 
 
@@ -43,8 +56,8 @@ def no_liaison_group(ctx):
 def transfer_unreceived(ctx):
     return (select(Transfer.id.label("subject_id"),
                    func.coalesce(Transfer.from_org_id, Transfer.to_org_id).label("org_id"),
-                   (literal(_("介绍信 ")) + Transfer.letter_no + literal(_(" 已于 "))
-                    + cast(Transfer.valid_until, String) + literal(_(" 过期，未见回执"))).label("detail"))
+                   sql_message(_("介绍信%(letter)s已于%(day)s过期，未见回执"), letter=Transfer.letter_no,
+                               day=Transfer.valid_until).label("detail"))
             .where(Transfer.state == "issued", Transfer.valid_until < ctx.today,
                    ctx.covers(func.coalesce(Transfer.from_org_id, Transfer.to_org_id))))
 
@@ -69,9 +82,9 @@ def _probation_ends_by(ctx, deadline):
 def probation_due(ctx):
     notice = ctx.today + dt.timedelta(days=ctx.rules["probation_notice_days"])
     overdue = _probation_ends_by(ctx, ctx.today - dt.timedelta(days=1))
-    detail = case((overdue, literal(_("预备期已满，尚未讨论转正（入党日期 ")) + cast(Member.joined_on, String) + ")"),
-                  else_=literal(_("预备期将在%(n)d天内届满（入党日期 ", n=ctx.rules["probation_notice_days"]))
-                  + cast(Member.joined_on, String) + ")")
+    detail = case((overdue, sql_message(_("预备期已满，尚未讨论转正（入党日期%(joined)s）"), joined=Member.joined_on)),
+                  else_=sql_message(_("预备期将在%(n)s天内届满（入党日期%(joined)s）"),
+                                    n=ctx.rules["probation_notice_days"], joined=Member.joined_on))
     return (select(Member.id.label("subject_id"), _member_org().label("org_id"), detail.label("detail"))
             .where(_active(ctx), Member.status == "probationary", _probation_ends_by(ctx, notice)))
 

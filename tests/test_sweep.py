@@ -57,12 +57,14 @@ def test_core_checks_find_the_gaps_they_name(db):
     assert run.state == "succeeded" and run.failures == 0
     assert set(_findings("core.no_liaison_group")) == {no_group.id}
     assert set(_findings("core.unclassified")) == {stray.id}
-    assert "astronaut" in _findings("core.unclassified")[stray.id].detail
+    assert _findings("core.unclassified")[stray.id].detail == "类别“astronaut”未被任何已启用的管理方式认领"
     probation = _findings("core.probation_due")
     assert set(probation) == {due.id, overdue.id}
     assert "已满" in probation[overdue.id].detail and "30天内" in probation[due.id].detail
     assert set(_findings("core.transfer_unreceived")) == {letter.id}
     assert _findings("core.transfer_unreceived")[letter.id].subject_type == "transfer"
+    assert _findings("core.transfer_unreceived")[letter.id].detail == "介绍信JC-2026-001已于2026-10-01过期，未见回执"
+    assert probation[overdue.id].detail == "预备期已满，尚未讨论转正（入党日期2025-10-01）"
     lapse = _findings("core.lapse_warning")
     assert set(lapse) == {silent3.id, silent5.id, silent7.id}
     assert "3个月" in lapse[silent3.id].detail
