@@ -212,3 +212,17 @@ def test_the_run_sweep_fixture_returns_live_findings(run_sweep):
     database.session.add(m)
     database.session.commit()
     assert run_sweep(today=TODAY, codes=["core.no_liaison_group"]) == {"core.no_liaison_group": {m.id: "未编入楼寓党员联络小组"}}
+
+
+def test_runs_left_by_a_dead_worker_are_marked_failed_and_their_rows_dropped(db):
+    from core.models import FindingHit
+    old = SweepRun(scope="city", state="running", started_at=dt.datetime(2026, 11, 1, 2, 0), stats={})
+    db.session.add(old)
+    db.session.commit()
+    db.session.add(FindingHit(run_id=old.id, check_code="core.no_liaison_group", subject_id=1, detail=""))
+    db.session.commit()
+    assert sweep.abandon_stale_runs(now=dt.datetime(2026, 11, 1, 3, 0)) == 0
+    assert sweep.abandon_stale_runs(now=dt.datetime(2026, 11, 1, 9, 0)) == 1
+    db.session.refresh(old)
+    assert old.state == "failed"
+    assert db.session.scalar(select(database.func.count()).select_from(FindingHit)) == 0
