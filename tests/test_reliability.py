@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from core import bulletins, dispatch, reminders
 from core.channels import message_id
 from core.extensions import db
-from core.models import Bulletin, OutboxMessage, SweepRun, WorkUnit
+from core.models import Bulletin, OutboxMessage, Staff, SweepRun, WorkUnit
 from core.models.base import utcnow
+from core.testing import log_in
 from factories import member, org_tree
 from workerkit import wait_for, wait_ready, worker_args
 from workerkit import celery_processes, redis_server, smtp_sink  # noqa: F401,F811 (fixtures)
@@ -194,6 +195,13 @@ def test_redis_down_while_staff_work_then_reminders_go_out_when_it_returns(stack
         db.session.add(member(tree, status="probationary", confirmed_on=None,
                               joined_on=dt.date.today() - dt.timedelta(days=355)))
         db.session.commit()
+        staff = Staff(username="zhou", display_name="周书记", role="community", org=tree["community"])
+        staff.set_password("口令-2026")
+        db.session.add(staff)
+        db.session.commit()
+        browser = log_in(app.test_client(), "zhou", "口令-2026")
+        assert browser.get("/admin/").status_code == 200
+        assert "党员名册" in browser.get("/admin/member/").get_data(as_text=True)
         (decided,) = reminders.decide("core.probation_notice")
         ids = [decided, *_rows(3)]
         assert dispatch.nudge("wuguan.deliver", decided) is False, "the nudge is dropped, not raised"
