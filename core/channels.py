@@ -74,6 +74,14 @@ def send_email(message):
         smtp.send_message(mail)
 
 
+def read_mail(outbox_id):
+    """The mail the embedded default wrote for an outbox row (for the admin to show), or None."""
+    from email import message_from_bytes
+    from email.policy import default as email_policy
+    path = mail_folder() / f"{int(outbox_id)}.eml"
+    return message_from_bytes(path.read_bytes(), policy=email_policy) if path.exists() else None
+
+
 def send_inbox(message):
     """Into a staffer's inbox (recipient is a username), in the delivery's own transaction."""
     from .models import InboxItem, Staff

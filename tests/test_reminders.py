@@ -51,8 +51,9 @@ def test_delivery_sends_once_with_a_stable_message_id(app, probationers):
     (outbox_id,) = reminders.decide(now=MONDAY_9AM)
     assert reminders.deliver(outbox_id, now=MONDAY_9AM).state == "sent"
     assert reminders.deliver(outbox_id, now=MONDAY_9AM).state == "skipped"
-    mail = _mail(app, outbox_id)
+    mail = channels.read_mail(outbox_id)
     assert mail["Message-ID"] == channels.message_id(outbox_id) == f"<wuguan.outbox.{outbox_id}@localhost>"
+    assert "讨论其能否按期转为正式党员" in mail.get_content() and channels.read_mail(outbox_id + 1) is None
     assert mail["To"] == "branch1@example.org" and "李四" in mail["Subject"]
     row = database.session.get(OutboxMessage, outbox_id)
     assert (row.state, row.attempts) == ("sent", 1)
