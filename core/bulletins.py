@@ -24,7 +24,7 @@ from . import periods, reminders
 from .extensions import db
 from .models import Bulletin, Finding, Member, Organization, WorkUnit
 from .models.base import utcnow
-from .plugin_api import BulletinSection
+from .contract import BulletinSection
 from .plugins import host
 
 log = logging.getLogger("wuguan.bulletins")

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .extensions import db
-from .plugin_api import Channel
+from .contract import Channel
 from .plugins import host
 
 

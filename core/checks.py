@@ -12,7 +12,7 @@ from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 
 from . import rules
 from .models import Activity, Attendance, Member, Transfer
-from .plugin_api import Check
+from .contract import Check
 from .plugins import host
 
 

@@ -25,7 +25,7 @@ from .errors import ValidationError
 from .extensions import db
 from .models import Member, Organization, OutboxMessage
 from .models.base import utcnow
-from .plugin_api import ReminderRule
+from .contract import ReminderRule
 from .plugins import host
 
 log = logging.getLogger("wuguan.reminders")

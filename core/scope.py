@@ -8,6 +8,9 @@ from flask_login import current_user
 from sqlalchemy import false, or_, select, true
 
 from .models import Activity, Attendance, AuditEntry, Member, Organization, Staff, Transfer, WorkUnit
+from .models.bulletins import Bulletin
+from .models.findings import Finding, SweepRun
+from .models.outbox import InboxItem, OutboxMessage
 
 _RULES = {}
 
@@ -98,3 +101,29 @@ def _work_units(orgs, staff):
 @rule(AuditEntry)
 def _audit(orgs, staff):
     return AuditEntry.actor_id.in_(select(Staff.id).where(Staff.org_id.in_(orgs)))
+
+
+@rule(Finding)
+def _findings(orgs, staff):
+    return Finding.org_id.in_(orgs)
+
+
+@rule(SweepRun)
+def _sweep_runs(orgs, staff):
+    return SweepRun.org_id.in_(orgs)
+
+
+@rule(OutboxMessage)
+def _outbox(orgs, staff):
+    return OutboxMessage.org_id.in_(orgs)
+
+
+@rule(Bulletin)
+def _bulletins(orgs, staff):
+    """Employers' bulletins have no organization: administrators see them."""
+    return Bulletin.org_id.in_(orgs)
+
+
+@rule(InboxItem)
+def _inbox(orgs, staff):
+    return InboxItem.staff_id == staff.id

@@ -21,7 +21,7 @@ from .extensions import db
 from .models import Finding, FindingHit, Organization, SweepRun
 from .models.base import utcnow
 from .models.findings import LIVE_STATES
-from .plugin_api import SEVERITIES, Check
+from .contract import SEVERITIES, Check
 from .plugins import host
 
 log = logging.getLogger("wuguan.sweep")
