@@ -6,6 +6,8 @@ export, ajax lookups and select-field choices all go through `core.scope`.
 """
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
@@ -162,6 +164,22 @@ class ScopedModelView(StaffOnly, ModelView):
         if found is None:
             abort(404)
         return found
+
+    def coerce_ids(self, ids):
+        """Posted ids are strings; PostgreSQL will not compare them with integer keys. Junk is dropped."""
+        pk = inspect(self.model).primary_key[0]
+        kept = []
+        for value in ids:
+            try:
+                kept.append(pk.type.python_type(value))
+            except (TypeError, ValueError):
+                continue
+        return kept
+
+    @action("delete", admin_lazy_gettext("Delete"),
+            admin_lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        return super().action_delete(self.coerce_ids(ids))
 
     def in_scope(self, model):
         pk = inspect(self.model).primary_key[0]

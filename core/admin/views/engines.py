@@ -93,7 +93,7 @@ class FindingView(ScopedModelView):
     def action_acknowledge(self, ids):
         if not self.writable():
             abort(403)
-        findings = self.get_query().filter(self.model.id.in_([int(i) for i in ids]),
+        findings = self.get_query().filter(self.model.id.in_(self.coerce_ids(ids)),
                                            self.model.state == "open").all()
         for finding in findings:
             sweep.decide_finding(finding.id, "acknowledged", current_user)
@@ -144,7 +144,7 @@ class OutboxView(ScopedModelView):
         from ... import reminders
         if not self.writable():
             abort(403)
-        rows = self.get_query().filter(self.model.id.in_([int(i) for i in ids]), self.model.state == "dead").all()
+        rows = self.get_query().filter(self.model.id.in_(self.coerce_ids(ids)), self.model.state == "dead").all()
         for row in rows:
             reminders.resend(row.id, current_user)
             dispatch.nudge("wuguan.deliver", row.id)

@@ -1,0 +1,454 @@
+"""Member rosters in and out of spreadsheets: the way a city moves onto the system.
+
+Every row is read and validated before anything is written (the same rules as any
+other path: `Member.validate`), the result is a report of created / updated /
+unchanged rows and of errors per cell, and a commit writes all of it in one
+transaction or nothing. Files are read as streams with limits, so a hostile file
+(a zip bomb, a million empty rows, something that is not a spreadsheet) is refused
+with a message instead of exhausting the machine.
+"""
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from sqlalchemy import bindparam, insert, select, update
+
+from . import audit, names, scope
+from .errors import ValidationError
+from .extensions import db
+from .models import Member, Organization, WorkUnit
+from .models import members as m
+from .models.base import utcnow
+from .plugins import host
+
+# field -> (the template's header, other headers branches use for it)
+COLUMNS = {
+    "name": ("姓名", "党员姓名"),
+    "id_number": ("身份证号码", "身份证号", "公民身份号码", "身份证"),
+    "gender": ("性别",),
+    "ethnicity": ("民族",),
+    "birth_date": ("出生日期", "出生年月"),
+    "phone": ("联系电话", "电话", "手机", "手机号码"),
+    "address": ("家庭住址", "住址", "地址"),
+    "building": ("楼栋", "楼号"),
+    "unit_no": ("单元",),
+    "room": ("房号", "门牌号"),
+    "education": ("学历", "文化程度"),
+    "joined_on": ("入党日期", "入党时间"),
+    "confirmed_on": ("转正日期", "转正时间"),
+    "category": ("类别", "党员类别", "管理类别"),
+    "affiliation": ("所属党组织", "所在党支部", "党支部"),
+    "location": ("所在社区", "居住社区", "社区"),
+    "liaison_group": ("联络小组", "楼寓党员联络小组"),
+    "work_unit": ("工作单位", "单位"),
+}
+REQUIRED = ("name", "id_number", "joined_on", "category")
+DATE_FIELDS = ("birth_date", "joined_on", "confirmed_on")
+ORG_FIELDS = {"affiliation": "affiliation_id", "location": "location_id", "liaison_group": "liaison_group_id"}
+EXPLANATION = {
+    "name": "必填", "id_number": "必填，18位，末位可为X", "gender": "男/女，可留空（按身份证）",
+    "birth_date": "可留空（按身份证）", "joined_on": "必填，如 2016-02-26", "confirmed_on": "正式党员必填",
+    "category": "必填：" + "、".join(["居住地党员", "在职党员", "离退休党员", "..."]),
+    "affiliation": "党组织名称或编码", "location": "社区党组织名称或编码", "liaison_group": "名称或编码",
+    "work_unit": "单位全称",
+}
+EMPTY_ROWS_TO_STOP = 1000
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def limits():
+    cfg = current_app.config
+    return {"bytes": cfg.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024),
+            "unzipped": cfg.get("IMPORT_MAX_UNZIPPED_BYTES", 200 * 1024 * 1024),
+            "rows": cfg.get("IMPORT_MAX_ROWS", 200_000)}
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    value: object
+    message: str
+
+
+@dataclass
+class Report:
+    """What an import would do (dry run) or did (commit)."""
+    filename: str
+    checksum: str
+    rows: int = 0
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: int = 0
+    errors: list = field(default_factory=list)
+    headers: list = field(default_factory=list)
+    raw: list = field(default_factory=list)  # (row number, [cells]) for the error report
+    committed: bool = False
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    def counts(self):
+        return {"rows": self.rows, "created": len(self.created), "updated": len(self.updated),
+                "unchanged": self.unchanged, "errors": len(self.errors)}
+
+
+class ImportRefused(ValueError):
+    """The file as a whole cannot be read; the message says why, in Chinese."""
+
+
+# -- reading ---------------------------------------------------------------------------
+def read_table(data, filename):
+    """(headers, iterator of (row number, cells)) from XLSX or CSV bytes, within the limits."""
+    lim = limits()
+    if len(data) > lim["bytes"]:
+        raise ImportRefused(_("文件过大（%(n)s MB），上限为 %(max)s MB",
+                              n=round(len(data) / 1048576, 1), max=round(lim["bytes"] / 1048576)))
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data, lim)
+    if filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        raise ImportRefused(_("文件不是有效的 Excel（.xlsx）表格"))
+    return _read_csv(data)
+
+
+def _read_xlsx(data, lim):
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        unzipped = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise ImportRefused(_("文件不是有效的 Excel（.xlsx）表格")) from None
+    if unzipped > lim["unzipped"]:
+        raise ImportRefused(_("文件解压后过大，疑似压缩炸弹，已拒绝"))
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise ImportRefused(_("文件不是有效的 Excel（.xlsx）表格")) from None
+    rows = book.worksheets[0].iter_rows(values_only=True)
+    return _split(((n, list(cells)) for n, cells in enumerate(rows, 1)), lim)
+
+
+def _read_csv(data):
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportRefused(_("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV"))
+    if "\x00" in text:
+        raise ImportRefused(_("文件不是表格（CSV 或 Excel）"))
+    rows = csv.reader(io.StringIO(text))
+    return _split(((n, cells) for n, cells in enumerate(rows, 1)), limits())
+
+
+def _split(numbered, lim):
+    """Find the header row (the first with a known header), then stream the data rows."""
+    for n, cells in numbered:
+        headers = [str(c).strip() if c is not None else "" for c in cells]
+        if any(_field_for(h) for h in headers):
+            return headers, _data_rows(numbered, lim)
+        if n > 20:
+            break
+    raise ImportRefused(_("没有找到表头：第一行应有“姓名”“身份证号码”等列名，可下载模板对照"))
+
+
+def _data_rows(numbered, lim):
+    empty = 0
+    count = 0
+    for n, cells in numbered:
+        if not any(c not in (None, "") and str(c).strip() for c in cells):
+            empty += 1
+            if empty >= EMPTY_ROWS_TO_STOP:
+                return
+            continue
+        empty = 0
+        count += 1
+        if count > lim["rows"]:
+            raise ImportRefused(_("行数超过上限 %(max)d 行，请分批导入", max=lim["rows"]))
+        yield n, cells
+
+
+def _field_for(header):
+    header = re.sub(r"\s|[*＊（(].*", "", header or "")
+    for name, variants in COLUMNS.items():
+        if header in variants:
+            return name
+    return None
+
+
+# -- values ------------------------------------------------------------------------------
+def parse_date(value):
+    """2016-02-26, 2016/2/26, 2016年2月26日, 2016.2.26, 20160226, Excel serial numbers and real dates."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and 1 < value < 80000:
+        return EXCEL_EPOCH + dt.timedelta(days=int(value))
+    text = str(value).strip()
+    match = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text) or \
+        re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
+    if not match:
+        raise ValueError(_("无法识别的日期“%(v)s”，请写成 2016-02-26", v=text))
+    try:
+        return dt.date(*map(int, match.groups()))
+    except ValueError:
+        raise ValueError(_("日期“%(v)s”不存在", v=text)) from None
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _titles(mapping):
+    """{title or key: key}, so a roster may say 离退休党员 or retired."""
+    return {**{str(t): k for k, t in mapping.items()}, **{k: k for k in mapping}}
+
+
+# -- validating --------------------------------------------------------------------------
+class Resolver:
+    """Names and codes of what the importer may link to, loaded once (one query each)."""
+
+    def __init__(self, staff):
+        rows = db.session.execute(select(Organization.id, Organization.name, Organization.code, Organization.kind)
+                                  .where(scope.linkable_orgs(staff))).all()
+        self.orgs = {}
+        for oid, name, code, kind in rows:
+            self.orgs[name] = self.orgs[code] = (oid, kind)
+        self.units = dict(db.session.execute(select(WorkUnit.name, WorkUnit.id)).all())
+        self.categories = _titles({c: title for c, (mode, title) in host().categories.items()})
+        self.genders = _titles(m.GENDERS)
+        self.educations = _titles(m.EDUCATIONS)
+
+
+def validate(data, filename, staff):
+    """Read and check every row; nothing is written. Returns a Report."""
+    report = Report(filename=filename, checksum=hashlib.sha256(data).hexdigest())
+    headers, rows = read_table(data, filename)
+    report.headers = headers
+    fields = [_field_for(h) for h in headers]
+    missing = [COLUMNS[f][0] for f in REQUIRED if f not in fields]
+    if missing:
+        raise ImportRefused(_("缺少必需的列：%(c)s", c="、".join(missing)))
+    resolver = Resolver(staff)
+    parsed, seen = [], {}
+    for n, cells in rows:
+        report.rows += 1
+        report.raw.append((n, cells))
+        values = {f: cells[i] if i < len(cells) else None for i, f in enumerate(fields) if f}
+        member, errors = _member_from(values, resolver)
+        for column, message in errors:
+            report.errors.append(RowError(n, COLUMNS[column][0], values.get(column), message))
+        if member is None:
+            continue
+        if member.id_number in seen:
+            report.errors.append(RowError(n, COLUMNS["id_number"][0], member.id_number,
+                                          _("与第 %(r)d 行的身份证号码重复", r=seen[member.id_number])))
+            continue
+        seen[member.id_number] = n
+        parsed.append((n, member))
+    _against_database(parsed, report, staff)
+    return report
+
+
+def _member_from(values, resolver):
+    errors = []
+    fields = {}
+    for name in DATE_FIELDS:
+        try:
+            fields[name] = parse_date(values.get(name))
+        except ValueError as exc:
+            errors.append((name, str(exc)))
+    for name in ("name", "id_number", "ethnicity", "phone", "address", "building", "unit_no", "room"):
+        fields[name] = _text(values.get(name)) or None
+    for name, lookup in (("gender", resolver.genders), ("education", resolver.educations),
+                         ("category", resolver.categories)):
+        raw = _text(values.get(name))
+        if raw:
+            if raw not in lookup:
+                errors.append((name, _("“%(v)s”不是可用的%(f)s", v=raw, f=COLUMNS[name][0])))
+            else:
+                fields[name] = lookup[raw]
+    for name, column in ORG_FIELDS.items():
+        raw = _text(values.get(name))
+        if raw:
+            if raw not in resolver.orgs:
+                errors.append((name, _("找不到党组织“%(v)s”，或不在您的管理范围内", v=raw)))
+            else:
+                fields[column] = resolver.orgs[raw][0]
+    raw_unit = _text(values.get("work_unit"))
+    if raw_unit:
+        if raw_unit not in resolver.units:
+            errors.append(("work_unit", _("找不到工作单位“%(v)s”", v=raw_unit)))
+        else:
+            fields["work_unit_id"] = resolver.units[raw_unit]
+    fields["status"] = "full" if fields.get("confirmed_on") else "probationary"
+    member = Member(**{k: v for k, v in fields.items() if k in Member.__table__.c or k.endswith("_id")})
+    _attach_orgs(member, resolver)
+    try:
+        member.validate()
+    except ValidationError as exc:
+        for name, messages in exc.errors.items():
+            column = name if name in COLUMNS else {"status": "confirmed_on"}.get(name, "name")
+            errors.extend((column, msg) for msg in messages)
+    return (None if errors else member), errors
+
+
+def _attach_orgs(member, resolver):
+    """Member.validate checks kinds and nesting through the relationships; give it light stand-ins."""
+    kinds = {oid: kind for oid, kind in resolver.orgs.values()}
+    paths = dict(db.session.execute(select(Organization.id, Organization.path)
+                                    .where(Organization.id.in_([x for x in (member.location_id,
+                                                                            member.liaison_group_id) if x]))).all()) \
+        if member.location_id or member.liaison_group_id else {}
+    for relation, column in (("location", "location_id"), ("liaison_group", "liaison_group_id")):
+        oid = getattr(member, column)
+        if oid:
+            stand_in = Organization(kind=kinds[oid], name=next(k for k, v in resolver.orgs.items() if v[0] == oid),
+                                    code="")
+            stand_in.path = paths.get(oid, "")
+            member.__dict__[relation] = stand_in
+
+
+def _against_database(parsed, report, staff):
+    """Match by 身份证: new rows are created, changed rows updated (if in scope), the rest unchanged."""
+    existing = {}
+    numbers = [mem.id_number for _, mem in parsed]
+    for start in range(0, len(numbers), 1000):
+        chunk = numbers[start:start + 1000]
+        for row in db.session.execute(select(Member.__table__).where(Member.id_number.in_(chunk))).mappings():
+            existing[row["id_number"]] = dict(row)
+    visible = set()
+    if existing:
+        ids = [row["id"] for row in existing.values()]
+        for start in range(0, len(ids), 1000):
+            visible.update(db.session.scalars(select(Member.id).where(
+                Member.id.in_(ids[start:start + 1000]), scope.clause(Member, staff))))
+    for n, member in parsed:
+        values = _values(member)
+        old = existing.get(member.id_number)
+        if old is None:
+            report.created.append(values)
+            continue
+        if old["id"] not in visible:
+            report.errors.append(RowError(n, COLUMNS["id_number"][0], member.id_number,
+                                          _("该党员已在其他党组织登记，不在您的管理范围内")))
+            continue
+        changes = {k: v for k, v in values.items() if v is not None and old.get(k) != v}
+        if changes:
+            report.updated.append({"id": old["id"], **changes})
+        else:
+            report.unchanged += 1
+
+
+def _values(member):
+    keys = ["name", "gender", "ethnicity", "birth_date", "id_number", "phone", "address", "building", "unit_no",
+            "room", "education", "joined_on", "confirmed_on", "status", "category", "affiliation_id",
+            "location_id", "liaison_group_id", "work_unit_id"]
+    values = {k: getattr(member, k) for k in keys}
+    values["name_pinyin"], values["name_initials"] = names.pinyin_keys(member.name)
+    return values
+
+
+# -- committing ---------------------------------------------------------------------------
+def commit(data, filename, staff):
+    """Validate again and write everything in one transaction, or nothing if any row is wrong."""
+    report = validate(data, filename, staff)
+    if not report.ok:
+        return report
+    now = utcnow()
+    try:
+        if report.created:
+            rows = [{**r, "state": "active", "probation_extension_months": 0, "created_at": now, "updated_at": now}
+                    for r in report.created]
+            for start in range(0, len(rows), 5000):
+                db.session.execute(insert(Member.__table__), rows[start:start + 5000])
+        by_keys = {}
+        for row in report.updated:
+            by_keys.setdefault(tuple(sorted(row)), []).append(row)
+        for keys, rows in by_keys.items():
+            table = Member.__table__
+            statement = update(table).where(table.c.id == bindparam("_id")).values(
+                {k: bindparam(k) for k in keys if k != "id"} | {"updated_at": now})
+            db.session.connection().execute(statement, [{**r, "_id": r["id"]} for r in rows])
+        audit.record(db.session, "member", "import", f"{filename} sha256:{report.checksum[:16]}",
+                     after={**report.counts(), "sha256": report.checksum})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    report.committed = True
+    return report
+
+
+# -- files for staff ------------------------------------------------------------------------
+def template_xlsx():
+    """The roster template: Chinese headers, one explanation row."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("党员名册")
+    bold = Font(bold=True)
+    header = []
+    for name, variants in COLUMNS.items():
+        cell = WriteOnlyCell(sheet, value=variants[0])
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    note = []
+    for name in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=f"（说明）{EXPLANATION.get(name, '可留空')}")
+        cell.font = Font(italic=True, color="888888")
+        note.append(cell)
+    sheet.append(note)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def error_report_xlsx(report):
+    """The file as it came, with bad cells filled red and explained, and a sheet listing every error."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("数据")
+    bad = {(e.row, e.column): e.message for e in report.errors}
+    column_of = {i: COLUMNS[f][0] if f else None for i, f in enumerate(_field_for(h) for h in report.headers)}
+    red = PatternFill("solid", fgColor="FFC7CE")
+    sheet.append(report.headers)
+    for n, cells in report.raw:
+        out = []
+        for i, value in enumerate(cells):
+            cell = WriteOnlyCell(sheet, value=_safe(value))
+            message = bad.get((n, column_of.get(i)))
+            if message:
+                cell.fill = red
+                cell.comment = Comment(message, "wuguan")
+            out.append(cell)
+        sheet.append(out)
+    errors = book.create_sheet("错误")
+    errors.append(["行", "列", "值", "问题"])
+    for e in report.errors:
+        errors.append([e.row, e.column, _safe(e.value), e.message])
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
+
+
+def _safe(value):
+    from .admin.export import safe_cell
+    return safe_cell(value)
