@@ -240,3 +240,45 @@ def bulletin_command(kind, period, org_code, recompile):
         for outbox_id in result.outbox_ids:
             reminders.deliver(outbox_id)
         click.echo(f"{scope:<12} {result.state:<9} #{result.bulletin_id}")
+
+
+@cli.group("import")
+def import_group():
+    """Import spreadsheets (XLSX or CSV)."""
+
+
+@import_group.command("members")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--commit", is_flag=True, help="校验全部通过后写入（默认只试运行）")
+@click.option("--as", "username", help="以该工作人员的管理范围导入（默认全市）")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False), help="把错误报告写成 XLSX")
+@with_appcontext
+def import_members_command(path, commit, username, errors_path):
+    """Import a member roster: a dry run unless --commit; all rows or none."""
+    from pathlib import Path
+    from . import roster, scope
+    from .models import Staff
+    staff = scope.OPERATOR
+    if username:
+        staff = db.session.scalar(select(Staff).where(Staff.username == username))
+        if staff is None:
+            raise click.ClickException(f"没有工作人员 {username}")
+    data = Path(path).read_bytes()
+    try:
+        with audit.acting_as(staff.username, staff.id):
+            report = (roster.commit if commit else roster.validate)(data, Path(path).name, staff)
+    except roster.ImportRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    counts = report.counts()
+    click.echo(f"共 {counts['rows']} 行：新增 {counts['created']}，更新 {counts['updated']}，"
+               f"不变 {counts['unchanged']}，错误 {counts['errors']}")
+    for error in report.errors[:50]:
+        click.echo(f"  第 {error.row} 行 {error.column}「{error.value if error.value is not None else ''}」：{error.message}")
+    if len(report.errors) > 50:
+        click.echo(f"  …… 另有 {len(report.errors) - 50} 处错误")
+    if errors_path and report.errors:
+        Path(errors_path).write_bytes(roster.error_report_xlsx(report))
+        click.echo(f"错误报告：{errors_path}")
+    if report.errors:
+        raise SystemExit(1)
+    click.echo("已导入" if report.committed else "试运行：未写入（加 --commit 写入）")

@@ -62,6 +62,7 @@ EXPLANATION = {
     "affiliation": "党组织名称或编码", "location": "社区党组织名称或编码", "liaison_group": "名称或编码",
     "work_unit": "单位全称",
 }
+EXPLANATION_MARK = "（说明）"
 EMPTY_ROWS_TO_STOP = 1000
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -168,6 +169,8 @@ def _data_rows(numbered, lim):
     empty = 0
     count = 0
     for n, cells in numbered:
+        if cells and str(cells[0] or "").startswith(EXPLANATION_MARK):
+            continue
         if not any(c not in (None, "") and str(c).strip() for c in cells):
             empty += 1
             if empty >= EMPTY_ROWS_TO_STOP:
@@ -301,14 +304,16 @@ def _member_from(values, resolver):
         else:
             fields["work_unit_id"] = resolver.units[raw_unit]
     fields["status"] = "full" if fields.get("confirmed_on") else "probationary"
-    member = Member(**{k: v for k, v in fields.items() if k in Member.__table__.c or k.endswith("_id")})
+    member = Member(**{k: v for k, v in fields.items() if v is not None})
     _attach_orgs(member, resolver)
     try:
         member.validate()
     except ValidationError as exc:
+        unreadable = {column for column, _ in errors}  # "empty" would only repeat why
         for name, messages in exc.errors.items():
             column = name if name in COLUMNS else {"status": "confirmed_on"}.get(name, "name")
-            errors.extend((column, msg) for msg in messages)
+            if column not in unreadable:
+                errors.extend((column, msg) for msg in messages)
     return (None if errors else member), errors
 
 
@@ -413,7 +418,7 @@ def template_xlsx():
     sheet.append(header)
     note = []
     for name in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=f"（说明）{EXPLANATION.get(name, '可留空')}")
+        cell = WriteOnlyCell(sheet, value=f"{EXPLANATION_MARK}{EXPLANATION.get(name, '可留空')}")
         cell.font = Font(italic=True, color="888888")
         note.append(cell)
     sheet.append(note)

@@ -15,6 +15,18 @@ from .models.outbox import InboxItem, OutboxMessage
 _RULES = {}
 
 
+class Operator:
+    """Who the command line acts as: the whole city, like an administrator."""
+    id = None
+    username = "cli"
+    role = "admin"
+    org = None
+    is_authenticated = True
+
+
+OPERATOR = Operator()
+
+
 def rule(model):
     """Register how rows of `model` relate to the tree: fn(orgs, staff) -> clause, `orgs` a Select of org ids."""
     def register(fn):

@@ -7,6 +7,7 @@ from ...models.findings import Finding, SweepRun
 from ...models.outbox import InboxItem, OutboxMessage
 from .activities import ActivityView
 from .audit import AuditView
+from .imports import ImportView
 from .engines import BulletinView, FindingView, InboxView, OutboxView, SweepRunView
 from .members import MemberView
 from .organizations import OrganizationTreeView, OrganizationView
@@ -22,6 +23,7 @@ def register(admin):
     admin.add_view(OrganizationView(Organization, name=_l("党组织"), category=ORGS, endpoint="organization"))
     admin.add_view(WorkUnitView(WorkUnit, name=_l("工作单位"), category=ORGS, endpoint="work_unit"))
     admin.add_view(MemberView(Member, name=_l("党员名册"), category=MEMBERS, endpoint="member"))
+    admin.add_view(ImportView(name=_l("导入名册"), category=MEMBERS, endpoint="roster_import"))
     admin.add_view(TransferView(Transfer, name=_l("组织关系转接"), category=MEMBERS, endpoint="transfer"))
     admin.add_view(ActivityView(Activity, name=_l("组织生活"), category=MEMBERS, endpoint="activity"))
     admin.add_view(FindingView(Finding, name=_l("问题清单"), category=SUPERVISION, endpoint="finding"))
