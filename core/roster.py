@@ -457,3 +457,54 @@ def error_report_xlsx(report):
 def _safe(value):
     from .admin.export import safe_cell
     return safe_cell(value)
+
+
+# -- the branch's roster ---------------------------------------------------------------------
+ROSTER_COLUMNS = ("序号", "姓名", "性别", "民族", "出生日期", "学历", "入党日期", "转正日期", "类别", "所属党组织",
+                  "联系电话", "家庭住址")
+
+
+def branch_roster(org, staff):
+    """(title, columns, rows) of the members an organization's subtree holds, in the layout branches keep."""
+    from . import privacy
+    rows = db.session.execute(
+        select(Member, Organization.name).join(Organization, Member.affiliation_id == Organization.id)
+        .where(Organization.in_subtree(org.path), Member.state == "active", scope.clause(Member, staff))
+        .order_by(Organization.path, Member.joined_on, Member.id)).all()
+    categories = {c: str(t) for c, (_, t) in host().categories.items()}
+    table = [[n, mem.name, str(m.GENDERS.get(mem.gender, "")), mem.ethnicity, mem.birth_date.isoformat(),
+              str(m.EDUCATIONS.get(mem.education, "")), mem.joined_on.isoformat(),
+              mem.confirmed_on.isoformat() if mem.confirmed_on else "", categories.get(mem.category, mem.category),
+              branch, privacy.phone(mem.phone, staff) or "", mem.address or ""]
+             for n, (mem, branch) in enumerate(rows, 1)]
+    title = _("%(org)s党员花名册（截至 %(d)s，共 %(n)d 人）", org=org.name, d=dt.date.today().isoformat(),
+              n=len(table))
+    return title, list(ROSTER_COLUMNS), table
+
+
+def branch_roster_xlsx(org, staff):
+    title, columns, rows = branch_roster(org, staff)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("花名册"))
+    heading = WriteOnlyCell(sheet, value=title)
+    heading.font = Font(bold=True, size=14)
+    sheet.append([heading])
+    sheet.append([_safe_header(c, sheet) for c in columns])
+    for row in rows:
+        sheet.append([_safe(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return title, out.getvalue()
+
+
+def branch_roster_pdf(org, staff):
+    from .bulletins import render_pdf
+    title, columns, rows = branch_roster(org, staff)
+    section = {"title": "", "summary": "", "comparison": [], "columns": columns, "rows": rows}
+    return title, render_pdf(title, [section])
+
+
+def _safe_header(text, sheet):
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.font = Font(bold=True)
+    return cell

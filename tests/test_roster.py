@@ -243,3 +243,17 @@ def test_upload_dry_run_then_commit_in_the_admin(app, db, tree, staff_client):
                           content_type="multipart/form-data").get_data(as_text=True)
     assert "不是表格" in refused
     assert staff_client("readonly", tree["community"]).get("/admin/roster_import/").status_code == 403
+
+
+def test_branch_roster_in_xlsx_and_pdf_within_scope(app, db, staff, tree, staff_client):
+    from pypdf import PdfReader
+    roster.commit(xlsx([good_row(1), good_row(2, "李秀英")]), "a.xlsx", staff)
+    client = staff_client("community", tree["community"])
+    book = load_workbook(io.BytesIO(client.get(f"/admin/organization/roster/{tree['community'].id}/xlsx").data))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0][0].startswith("和平社区党委党员花名册") and "共 2 人" in rows[0][0]
+    assert rows[1][:3] == ("序号", "姓名", "性别") and {r[1] for r in rows[2:]} == {"王建国", "李秀英"}
+    pdf = client.get(f"/admin/organization/roster/{tree['branch'].id}/pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "党员花名册" in text and "李秀英" in text
+    assert client.get(f"/admin/organization/roster/{tree['other'].id}/xlsx").status_code == 404

@@ -1,6 +1,7 @@
 """The organization tree: a CRUD screen and an expandable tree of the staffer's subtree."""
-from flask import has_request_context
+from flask import Response, abort, has_request_context
 from flask_admin import BaseView, expose
+from flask_admin.model.template import LinkRowAction
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import inspect, select
@@ -36,6 +37,29 @@ class OrganizationView(ScopedModelView):
     form_columns = ["parent", "kind", "name", "code", "address", "contact_person", "phone", "email"]
     form_choices = {"kind": choice_list(KINDS)}
     column_details_list = form_columns
+    column_extra_row_actions = [
+        LinkRowAction("fa fa-file-excel-o", "roster/{row_id}/xlsx", title=_l("花名册（XLSX）")),
+        LinkRowAction("fa fa-file-pdf-o", "roster/{row_id}/pdf", title=_l("花名册（PDF）")),
+    ]
+
+    @expose("/roster/<int:org_id>/<fmt>")
+    def roster_view(self, org_id, fmt):
+        """The roster of an organization in the staffer's scope, in the layout branches keep."""
+        from urllib.parse import quote
+        from ... import audit, roster
+        org = self.get_one(org_id)
+        if fmt == "xlsx":
+            title, body = roster.branch_roster_xlsx(org, current_user)
+            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        elif fmt == "pdf":
+            title, body = roster.branch_roster_pdf(org, current_user)
+            mimetype = "application/pdf"
+        else:
+            abort(404)
+        audit.record(db.session, "member", "export", f"{fmt} {title}"[:255])
+        db.session.commit()
+        return Response(body, mimetype=mimetype, headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(org.name + '花名册.' + fmt)}"})
 
     def on_model_change(self, form, model, is_created):
         """A new parent moves the whole subtree, in one statement."""
