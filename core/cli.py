@@ -265,8 +265,10 @@ def import_members_command(path, commit, username, errors_path):
             raise click.ClickException(f"没有工作人员 {username}")
     data = Path(path).read_bytes()
     try:
-        with audit.acting_as(staff.username, staff.id):
-            report = (roster.commit if commit else roster.validate)(data, Path(path).name, staff)
+        with audit.acting_as(staff.username, staff.id), \
+                click.progressbar(length=roster.estimate_rows(data) or 1, label="校验", file=sys.stderr) as bar:
+            report = (roster.commit if commit else roster.validate)(
+                data, Path(path).name, staff, progress=lambda rows: bar.update(rows - bar.pos))
     except roster.ImportRefused as exc:
         raise click.ClickException(str(exc)) from None
     counts = report.counts()

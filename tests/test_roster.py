@@ -257,3 +257,38 @@ def test_branch_roster_in_xlsx_and_pdf_within_scope(app, db, staff, tree, staff_
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "党员花名册" in text and "李秀英" in text
     assert client.get(f"/admin/organization/roster/{tree['other'].id}/xlsx").status_code == 404
+
+
+def test_large_files_go_to_the_workers_with_progress(app, db, tree, staff_client, monkeypatch):
+    """The task runs the same plain function a worker runs (core.roster.run_job); here it is
+    called in-process because the broker is told to refuse, which is also the fallback path."""
+    from core import dispatch
+    from core.models import ImportJob
+    monkeypatch.setattr(dispatch, "nudge", lambda *args: False)
+    app.config["IMPORT_BACKGROUND_BYTES"] = 10
+    try:
+        client = staff_client("community", tree["community"])
+        token = csrf_token(client, "/admin/roster_import/")
+        rows = [good_row(n, f"成员{n}") for n in range(1, 31)]
+        response = client.post("/admin/roster_import/", data={"csrf_token": token,
+                                                               "file": (io.BytesIO(xlsx(rows)), "大名册.xlsx")},
+                               content_type="multipart/form-data")
+        job_url = response.headers["Location"]
+        status = client.get(job_url + ".json").get_json()
+        assert status["state"] == "checked" and status["counts"]["created"] == 30 and count(db) == 0
+        assert "确认导入" in client.get(job_url).get_data(as_text=True)
+        job_id = int(job_url.rsplit("/", 1)[1])
+        other = staff_client("community", tree["community"])
+        assert other.get(job_url + ".json").status_code == 404
+        client.post(f"{job_url}/commit", data={"csrf_token": token})
+        assert client.get(job_url + ".json").get_json()["state"] == "done" and count(db) == 30
+        assert db.session.get(ImportJob, job_id).finished_at is not None
+    finally:
+        del app.config["IMPORT_BACKGROUND_BYTES"]
+
+
+def test_progress_is_reported_while_reading(db, staff):
+    seen = []
+    rows = [good_row(n, f"成员{n}") for n in range(1, 2501)]
+    report = roster.validate(xlsx(rows), "big.xlsx", staff, progress=seen.append)
+    assert report.rows == 2500 and seen == [1000, 2000]

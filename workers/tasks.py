@@ -1,7 +1,7 @@
 """Celery tasks: thin wrappers around the plain functions in core, which tests call directly too."""
 from celery import chord, group, shared_task
 
-from core import bulletins, dispatch, periods, reminders, sweep
+from core import bulletins, dispatch, periods, reminders, roster, sweep
 from core.models.base import utcnow
 
 BULLETIN_KINDS = ("community", "street", "employer")
@@ -63,3 +63,9 @@ def compile_bulletin(kind, scope, period_label):
     for outbox_id in result.outbox_ids:
         dispatch.nudge("wuguan.deliver", outbox_id)
     return result.state
+
+
+@shared_task(name="wuguan.import_roster")
+def import_roster(job_id):
+    """A large roster, checked or committed on a worker while staff watch its progress."""
+    roster.run_job(job_id)

@@ -3,6 +3,7 @@ from .activities import Activity, Attendance
 from .audit import AuditEntry
 from .bulletins import Bulletin
 from .findings import Finding, FindingHit, SweepRun
+from .imports import ImportJob
 from .members import Member
 from .organizations import Organization
 from .outbox import InboxItem, OutboxMessage
@@ -10,5 +11,5 @@ from .staff import LoginAttempt, Staff
 from .transfers import Transfer
 from .units import WorkUnit
 
-__all__ = ["Activity", "Attendance", "AuditEntry", "Bulletin", "Finding", "FindingHit", "InboxItem", "LoginAttempt",
+__all__ = ["Activity", "Attendance", "AuditEntry", "Bulletin", "Finding", "FindingHit", "ImportJob", "InboxItem", "LoginAttempt",
            "Member", "Organization", "OutboxMessage", "Staff", "SweepRun", "Transfer", "WorkUnit"]

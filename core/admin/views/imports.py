@@ -2,14 +2,16 @@
 from pathlib import Path
 import secrets
 
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
-from ... import audit, roster
+from ... import audit, dispatch, roster
+from ...extensions import db
+from ...models import ImportJob
 from ..scoped import WRITE_ROLES, StaffOnly
 
 
@@ -43,16 +45,60 @@ class ImportView(StaffOnly, BaseView):
         if form.validate_on_submit():
             data = form.file.data.read()
             name = Path(form.file.data.filename or "roster").name
+            token = secrets.token_hex(12)
+            path = self._folder() / f"{current_user.id}-{token}"
+            if len(data) > current_app.config.get("IMPORT_BACKGROUND_BYTES", 512 * 1024):
+                path.write_bytes(data)
+                return redirect(url_for(".job", job_id=self._start_job(path, name).id))
             try:
                 report = roster.validate(data, name, current_user)
             except roster.ImportRefused as exc:
                 form.file.errors = [str(exc)]
             else:
-                token = secrets.token_hex(12)
-                path = self._folder() / f"{current_user.id}-{token}"
                 path.write_bytes(data)
                 path.with_suffix(".name").write_text(name, encoding="utf-8")
         return self.render("admin/import.html", form=form, report=report, token=token)
+
+    # -- large files: on the workers, with a progress bar -------------------------------------
+    def _start_job(self, path, name):
+        job = ImportJob(staff_id=current_user.id, filename=name, stored_as=str(path))
+        db.session.add(job)
+        db.session.commit()
+        self._dispatch(job)
+        return job
+
+    def _dispatch(self, job):
+        if not dispatch.nudge("wuguan.import_roster", job.id):
+            flash(_("任务队列暂不可用，已在本进程处理"), "info")
+            roster.run_job(job.id)
+
+    def _job(self, job_id):
+        job = db.session.get(ImportJob, job_id)
+        if job is None or job.staff_id != current_user.id:
+            abort(404)
+        return job
+
+    @expose("/job/<int:job_id>")
+    def job(self, job_id):
+        return self.render("admin/import_job.html", job=self._job(job_id))
+
+    @expose("/job/<int:job_id>.json")
+    def job_status(self, job_id):
+        job = self._job(job_id)
+        return jsonify(state=job.state, done=job.done_rows, total=job.total_rows, counts=job.counts,
+                       message=job.message)
+
+    @expose("/job/<int:job_id>/commit", methods=("POST",))
+    def job_commit(self, job_id):
+        from flask_wtf.csrf import validate_csrf
+        validate_csrf(request.form.get("csrf_token"))
+        job = self._job(job_id)
+        if job.state != "checked" or job.errors:
+            abort(409)
+        job.commit, job.done_rows = True, 0
+        db.session.commit()
+        self._dispatch(job)
+        return redirect(url_for(".job", job_id=job.id))
 
     @expose("/commit/<token>", methods=("POST",))
     def commit(self, token):
