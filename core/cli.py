@@ -279,7 +279,7 @@ def import_members_command(path, commit, username, errors_path):
     if len(report.errors) > 50:
         click.echo(f"  …… 另有 {len(report.errors) - 50} 处错误")
     if errors_path and report.errors:
-        Path(errors_path).write_bytes(roster.error_report_xlsx(report))
+        Path(errors_path).write_bytes(roster.error_report_xlsx(data, Path(path).name, report))
         click.echo(f"错误报告：{errors_path}")
     if report.errors:
         raise SystemExit(1)

@@ -23,7 +23,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy import bindparam, insert, select, update
 
-from . import audit, names, scope
+from . import audit, scope
 from .errors import ValidationError
 from .extensions import db
 from .models import Member, Organization, WorkUnit
@@ -94,7 +94,6 @@ class Report:
     unchanged: int = 0
     errors: list = field(default_factory=list)
     headers: list = field(default_factory=list)
-    raw: list = field(default_factory=list)  # (row number, [cells]) for the error report
     committed: bool = False
 
     @property
@@ -232,11 +231,15 @@ class Resolver:
     """Names and codes of what the importer may link to, loaded once (one query each)."""
 
     def __init__(self, staff):
-        rows = db.session.execute(select(Organization.id, Organization.name, Organization.code, Organization.kind)
-                                  .where(scope.linkable_orgs(staff))).all()
-        self.orgs = {}
-        for oid, name, code, kind in rows:
+        rows = db.session.execute(select(Organization.id, Organization.name, Organization.code, Organization.kind,
+                                         Organization.path).where(scope.linkable_orgs(staff))).all()
+        self.orgs, self.stand_ins = {}, {}
+        for oid, name, code, kind, path in rows:
             self.orgs[name] = self.orgs[code] = (oid, kind)
+            # Member.validate checks kinds and nesting through relationships: light, shared stand-ins.
+            stand_in = Organization(kind=kind, name=name, code=code)
+            stand_in.path = path
+            self.stand_ins[oid] = stand_in
         self.units = dict(db.session.execute(select(WorkUnit.name, WorkUnit.id)).all())
         self.categories = _titles({c: title for c, (mode, title) in host().categories.items()})
         self.genders = _titles(m.GENDERS)
@@ -259,7 +262,6 @@ def validate(data, filename, staff, progress=None):
         report.rows += 1
         if progress and report.rows % PROGRESS_EVERY == 0:
             progress(report.rows)
-        report.raw.append((n, cells))
         values = {f: cells[i] if i < len(cells) else None for i, f in enumerate(fields) if f}
         member, errors = _member_from(values, resolver)
         for column, message in errors:
@@ -322,19 +324,10 @@ def _member_from(values, resolver):
 
 
 def _attach_orgs(member, resolver):
-    """Member.validate checks kinds and nesting through the relationships; give it light stand-ins."""
-    kinds = {oid: kind for oid, kind in resolver.orgs.values()}
-    paths = dict(db.session.execute(select(Organization.id, Organization.path)
-                                    .where(Organization.id.in_([x for x in (member.location_id,
-                                                                            member.liaison_group_id) if x]))).all()) \
-        if member.location_id or member.liaison_group_id else {}
     for relation, column in (("location", "location_id"), ("liaison_group", "liaison_group_id")):
         oid = getattr(member, column)
         if oid:
-            stand_in = Organization(kind=kinds[oid], name=next(k for k, v in resolver.orgs.items() if v[0] == oid),
-                                    code="")
-            stand_in.path = paths.get(oid, "")
-            member.__dict__[relation] = stand_in
+            member.__dict__[relation] = resolver.stand_ins[oid]
 
 
 def _against_database(parsed, report, staff):
@@ -372,9 +365,8 @@ def _values(member):
     keys = ["name", "gender", "ethnicity", "birth_date", "id_number", "phone", "address", "building", "unit_no",
             "room", "education", "joined_on", "confirmed_on", "status", "category", "affiliation_id",
             "location_id", "liaison_group_id", "work_unit_id"]
-    values = {k: getattr(member, k) for k in keys}
-    values["name_pinyin"], values["name_initials"] = names.pinyin_keys(member.name)
-    return values
+    keys += ["name_pinyin", "name_initials"]  # set by Member.validate
+    return {k: getattr(member, k) for k in keys}
 
 
 # -- committing ---------------------------------------------------------------------------
@@ -484,15 +476,17 @@ def template_xlsx():
     return out.getvalue()
 
 
-def error_report_xlsx(report):
-    """The file as it came, with bad cells filled red and explained, and a sheet listing every error."""
+def error_report_xlsx(data, filename, report):
+    """The file as it came (read again, not kept in memory), with bad cells filled red and explained,
+    and a sheet listing every error."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("数据")
     bad = {(e.row, e.column): e.message for e in report.errors}
     column_of = {i: COLUMNS[f][0] if f else None for i, f in enumerate(_field_for(h) for h in report.headers)}
     red = PatternFill("solid", fgColor="FFC7CE")
-    sheet.append(report.headers)
-    for n, cells in report.raw:
+    headers, rows = read_table(data, filename)
+    sheet.append(headers)
+    for n, cells in rows:
         out = []
         for i, value in enumerate(cells):
             cell = WriteOnlyCell(sheet, value=_safe(value))

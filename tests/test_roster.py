@@ -130,7 +130,7 @@ def test_error_report_marks_the_bad_cells(db, staff):
     row = good_row(3)
     row[3] = "2016-02-30"
     report = roster.validate(xlsx([good_row(1), row]), "bad.xlsx", staff)
-    book = load_workbook(io.BytesIO(roster.error_report_xlsx(report)))
+    book = load_workbook(io.BytesIO(roster.error_report_xlsx(xlsx([good_row(1), row]), "bad.xlsx", report)))
     data, errors = book["数据"], book["错误"]
     bad = data.cell(row=3, column=4)
     assert bad.value == "2016-02-30" and bad.fill.fgColor.rgb.endswith("FFC7CE") and "不存在" in bad.comment.text

@@ -119,7 +119,7 @@ class ImportView(StaffOnly, BaseView):
     def errors(self, token):
         data, name = self._upload(token)
         report = roster.validate(data, name, current_user)
-        return _xlsx(roster.error_report_xlsx(report), f"错误报告-{name.rsplit('.', 1)[0]}.xlsx")
+        return _xlsx(roster.error_report_xlsx(data, name, report), f"错误报告-{name.rsplit('.', 1)[0]}.xlsx")
 
     @expose("/template")
     def template(self):
