@@ -161,8 +161,8 @@ class Card(Audited, Timestamps, db.Model):
             errors.fail("community", _("发卡单位须为社区党组织，“%(n)s”不是", n=community.name))
         if member is None:
             errors.fail("member", _("须选择持卡党员"))
-        elif community is not None and member.location_id != community.id \
-                and member.affiliation_id not in _subtree_ids(session, community):
+        elif community is not None and _org_id(member, "location") != community.id \
+                and _org_id(member, "affiliation") not in _subtree_ids(session, community):
             errors.fail("member", _("党员%(m)s不在%(c)s", m=member.name, c=community.name))
         zone_community = (zone.community.id if zone.community is not None else zone.community_id) if zone else None
         if zone is not None and community is not None and zone_community != community.id:
@@ -309,6 +309,11 @@ class Rating(Audited, Timestamps, db.Model):
             if clash:
                 errors.fail("year", _("该党员%(y)s年度已有争五好评定", y=self.year))
         errors.raise_any()
+
+
+def _org_id(obj, name):
+    related = getattr(obj, name)
+    return related.id if related is not None else getattr(obj, f"{name}_id")
 
 
 def _subtree_ids(session, org):

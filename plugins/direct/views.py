@@ -122,7 +122,7 @@ def add_views(admin, category):
         (VisitView, Visit, _l("帮扶走访"), "direct_visit"),
         (RatingView, Rating, _l("争五好评定"), "direct_rating"),
     ]:
-        admin.add_view(view(model, db.session, name=name, category=category, endpoint=endpoint))
+        admin.add_view(view(model, name=name, category=category, endpoint=endpoint))
 
 
 def member_panel(member):
