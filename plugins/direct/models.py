@@ -95,6 +95,7 @@ class ZoneBuilding(Audited, db.Model):
     units: Mapped[str | None] = mapped_column(String(60))
 
     zone = relationship("Zone", back_populates="buildings")
+    community = relationship("Organization")
 
     def __str__(self):
         return f"{self.building}{self.units or ''}"
@@ -332,7 +333,10 @@ def _validate_buildings(session, zones):
             if row.building in seen:
                 raise ValidationError.single("buildings", _("楼栋%(b)s重复填写", b=row.building))
             seen.add(row.building)
-            row.community_id = community_id
+            if zone.community is not None:
+                row.community = zone.community
+            else:
+                row.community_id = community_id
         if not seen:
             continue
         own = [b.id for b in zone.buildings if b.id is not None]
