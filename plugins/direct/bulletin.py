@@ -52,20 +52,20 @@ def sections(ctx):
         .group_by(Card.community_id))
     pairings = grouped(
         select(Member.location_id, func.count())
-        .join(Member, Member.id == Pairing.member_id)
+        .select_from(Pairing).join(Member, Member.id == Pairing.member_id)
         .where(ctx.members_in_scope(), Pairing.started_on < period.end,
                or_(Pairing.ended_on.is_(None), Pairing.ended_on >= period.start))
         .group_by(Member.location_id))
     visits = grouped(
         select(Member.location_id, _count_when(_between(Visit.visited_on, period)),
                _count_when(_between(Visit.visited_on, previous)))
-        .join(Member, Member.id == Visit.member_id)
+        .select_from(Visit).join(Member, Member.id == Visit.member_id)
         .where(ctx.members_in_scope(), Visit.visited_on >= previous.start, Visit.visited_on < period.end)
         .group_by(Member.location_id))
     all_five = and_(*(getattr(Rating, key).is_(True) for key in GOODS))
     ratings = grouped(
         select(Member.location_id, func.count(), _count_when(all_five))
-        .join(Member, Member.id == Rating.member_id)
+        .select_from(Rating).join(Member, Member.id == Rating.member_id)
         .where(ctx.members_in_scope(), Member.category == CATEGORY, Rating.year == year)
         .group_by(Member.location_id))
     residents = grouped(
