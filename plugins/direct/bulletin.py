@@ -32,7 +32,6 @@ def sections(ctx):
         select(Organization.id, Organization.name)
         .where(Organization.kind == "community", ctx.orgs_in_scope(Organization.id))
         .order_by(Organization.code)).all()
-    figures = {}
 
     def grouped(statement):
         return {row[0]: row[1:] for row in session.execute(statement)}
@@ -85,6 +84,8 @@ def sections(ctx):
     totals = [sum(row[i] for row in rows) for i in range(1, 12)]
     (n_zones, n_buildings, n_covered, n_issued, n_valid, n_pairings, n_visits, n_visits_before, n_residents,
      n_rated, n_five) = totals
+    if not (n_zones or n_residents or n_valid or n_pairings or n_visits or n_visits_before):
+        return []  # no resident members and no 直管 records in this scope: nothing to report
     figures = {_("责任区"): n_zones, _("楼栋"): n_buildings, _("已划入责任区的楼栋"): n_covered,
                _("本期发放责任卡"): n_issued, _("有效责任卡"): n_valid, _("在帮结对"): n_pairings,
                _("本期走访"): n_visits, _("争五好已评定"): n_rated, _("五好全部达标"): n_five}

@@ -138,3 +138,13 @@ def test_demo_data_fills_every_table_and_every_check_finds_something(app, db, ru
     for code in ("direct.no_zone", "direct.zone_unstaffed", "direct.card_expired", "direct.pairing_no_visit",
                  "direct.rating_missing"):
         assert 0 < len(found.get(code, {})) < residents, code
+
+
+def test_a_scope_without_residents_or_records_has_no_direct_section(app, db):
+    tree = org_tree()
+    db.session.add(member(tree))  # a retired member: another mode's
+    db.session.commit()
+    result = bulletins.compile_bulletin("community", f"org:{tree['community'].id}", "2026-10",
+                                        now=dt.datetime(2026, 11, 2, 1, 0))
+    keys = [s["key"] for s in db.session.get(Bulletin, result.bulletin_id).sections]
+    assert "direct.summary" not in keys and "core.coverage" in keys
