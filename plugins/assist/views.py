@@ -236,14 +236,14 @@ class LedgerView(ScopedModelView):
 
 
 def add_views(admin):
-    admin.add_view(RecordView(MobileRecord, db.session, name=_l("流动党员"), category=CATEGORY,
+    admin.add_view(RecordView(MobileRecord, name=_l("流动党员"), category=CATEGORY,
                               endpoint="assist_record"))
-    admin.add_view(ContactView(Contact, db.session, name=_l("联系记录"), category=CATEGORY,
+    admin.add_view(ContactView(Contact, name=_l("联系记录"), category=CATEGORY,
                                endpoint="assist_contact"))
-    admin.add_view(CardView(Card, db.session, name=_l("流动党员活动证"), category=CATEGORY, endpoint="assist_card"))
-    admin.add_view(StationView(Station, db.session, name=_l("流动党员管理站"), category=CATEGORY,
+    admin.add_view(CardView(Card, name=_l("流动党员活动证"), category=CATEGORY, endpoint="assist_card"))
+    admin.add_view(StationView(Station, name=_l("流动党员管理站"), category=CATEGORY,
                                endpoint="assist_station"))
-    admin.add_view(TempRelationView(TempRelation, db.session, name=_l("临时组织关系"), category=CATEGORY,
+    admin.add_view(TempRelationView(TempRelation, name=_l("临时组织关系"), category=CATEGORY,
                                     endpoint="assist_temp_relation"))
-    admin.add_view(LedgerView(Organization, db.session, name=_l("二卡三簿"), category=CATEGORY,
+    admin.add_view(LedgerView(Organization, name=_l("二卡三簿"), category=CATEGORY,
                               endpoint="assist_ledger"))
