@@ -67,7 +67,8 @@ def wuguan_bulletin_sections(ctx):
         return []
     from flask import current_app
     from .bulletin import section
-    return [section(ctx, current_app.config["PLUGINS"]["assist"])]
+    found = section(ctx, current_app.config["PLUGINS"]["assist"])
+    return [found] if found else []
 
 
 @hookimpl

@@ -2,7 +2,7 @@
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 
 from core.models import Member
 from core.plugin_api import BulletinSection, db
@@ -19,6 +19,9 @@ class _Ctx:
 def section(ctx, settings):
     today = min(ctx.today, ctx.period.end - dt.timedelta(days=1))
     in_scope = ctx.members_in_scope()
+    if not db.session.scalar(select(exists().where(MobileRecord.member_id == Member.id, in_scope)
+                                    | exists().where(ctx.orgs_in_scope(Station.org_id)))):
+        return None  # no mobile members here, ever: no section
     records = (select(MobileRecord.direction, MobileRecord.place, MobileRecord.reason, func.count())
                .join(Member, Member.id == MobileRecord.member_id)
                .where(in_scope, MobileRecord.state.in_(("active", "lost")), Member.state == "active")

@@ -103,7 +103,8 @@ class Contact(Audited, Timestamps, db.Model):
     is_report: Mapped[bool] = mapped_column(default=False)
     summary: Mapped[str] = mapped_column(Text, default="")
     feedback: Mapped[str | None] = mapped_column(Text)
-    feedback_outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    # The outbox row of the mailed feedback; no foreign key, so this branch needs only core_0001.
+    feedback_outbox_id: Mapped[int | None] = mapped_column()
 
     record = relationship("MobileRecord", backref="contacts")
     member = relationship("Member")

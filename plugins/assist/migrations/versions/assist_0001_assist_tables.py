@@ -13,7 +13,7 @@ import sqlalchemy as sa
 revision = 'assist_0001'
 down_revision = None
 branch_labels = ('assist',)
-depends_on = 'core_0002'
+depends_on = 'core_0001'
 
 
 def upgrade():
@@ -126,7 +126,6 @@ def upgrade():
     sa.Column('feedback_outbox_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('updated_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.ForeignKeyConstraint(['feedback_outbox_id'], ['outbox.id'], name=op.f('fk_assist_contact_feedback_outbox_id_outbox')),
     sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_assist_contact_member_id_member')),
     sa.ForeignKeyConstraint(['record_id'], ['assist_record.id'], name=op.f('fk_assist_contact_record_id_assist_record')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_assist_contact'))
