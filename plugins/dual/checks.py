@@ -63,8 +63,8 @@ def feedback_due(ctx):
                           Feedback.period == quarter.label, Feedback.sent_on.is_not(None))
     return (select((Registration.org_id * rules.PAIR_BASE + Member.work_unit_id).label("subject_id"),
                    Registration.org_id.label("org_id"),
-                   sql_message(_("%(q)s向“%(unit)s”的反馈逾期%(n)s天未发送", q=quarter.title, unit=WorkUnit.name,
-                                 n=ctx.settings["feedback_due_days"])).label("detail"))
+                   sql_message(_("%(q)s向“%(unit)s”的反馈逾期%(n)s天未发送"), q=quarter.title, unit=WorkUnit.name,
+                               n=ctx.settings["feedback_due_days"]).label("detail"))
             .join(Member, Member.id == Registration.member_id)
             .join(WorkUnit, WorkUnit.id == Member.work_unit_id)
             .where(in_service(ctx, Registration.org_id), registered_during(quarter.start, quarter.end), ~sent)
@@ -74,7 +74,7 @@ def feedback_due(ctx):
 def opinion_overdue(ctx):
     days = ctx.settings["opinion_due_days"]
     return (select(OpinionRequest.id.label("subject_id"), OpinionRequest.org_id.label("org_id"),
-                   sql_message(_("%(d)s收到的听取意见函超过%(n)s天未答复", d=OpinionRequest.received_on, n=days))
+                   sql_message(_("%(d)s收到的听取意见函超过%(n)s天未答复"), d=OpinionRequest.received_on, n=days)
                    .label("detail"))
             .where(ctx.covers(OpinionRequest.org_id), OpinionRequest.answered_on.is_(None),
                    OpinionRequest.received_on < ctx.today - dt.timedelta(days=days)))

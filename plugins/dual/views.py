@@ -157,4 +157,4 @@ def register(admin):
             (FeedbackView, Feedback, _l("双向反馈"), "dual_feedback"),
             (OpinionRequestView, OpinionRequest, _l("听取意见"), "dual_opinion"),
             (SignupView, Signup, _l("自助报到审核"), "dual_signup")):
-        admin.add_view(view(model, db.session, name=name, category=CATEGORY, endpoint=endpoint))
+        admin.add_view(view(model, db, name=name, category=CATEGORY, endpoint=endpoint))
