@@ -13,7 +13,8 @@ MEETING = "dual_meeting"
 def sections(ctx):
     if ctx.kind == "employer":
         return [employer_section(ctx)]
-    return [community_section(ctx)]
+    section = community_section(ctx)
+    return [section] if section else []
 
 
 def _in_period(column, period):
@@ -113,6 +114,8 @@ def community_section(ctx):
     hours, times = db.session.execute(select(func.coalesce(func.sum(Service.hours), 0), func.count(Service.id))
                                       .where(ctx.orgs_in_scope(Service.org_id),
                                              _in_period(Service.served_on, period))).one()
+    if not (total or registered or times):
+        return None  # no in-service member lives or serves here: nothing to report
     evaluated = db.session.scalar(select(func.count(Evaluation.id)).where(
         ctx.orgs_in_scope(Evaluation.org_id), Evaluation.period.in_([period.label, str(period.start.year)])))
     feedback = db.session.scalar(select(func.count(Feedback.id)).where(

@@ -176,3 +176,12 @@ def test_demo_data_is_present_and_every_check_fires(db, run_sweep):
     # Gaps, not a wasteland: most registered members served and were evaluated.
     assert len(found["dual.no_service"]) < 0.2 * count(Registration)
     assert len(found["dual.evaluation_missing"]) < 0.1 * count(Registration)
+
+
+def test_a_community_without_in_service_members_gets_no_dual_section(units, db):
+    tree, _, _ = units
+    db.session.add(member(tree))  # a retired member only
+    db.session.commit()
+    result = bulletins.compile_bulletin("community", f"org:{tree['community'].id}", "2026-Q3", now=COMPILED_AT)
+    keys = [s["key"] for s in db.session.get(Bulletin, result.bulletin_id).sections]
+    assert "dual.community" not in keys and "core.coverage" in keys

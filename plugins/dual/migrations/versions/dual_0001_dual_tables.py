@@ -12,7 +12,7 @@ import sqlalchemy as sa
 revision = 'dual_0001'
 down_revision = None
 branch_labels = ('dual',)
-depends_on = 'core_0002'
+depends_on = 'core_0001'
 
 
 def upgrade():
