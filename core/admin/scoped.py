@@ -6,6 +6,8 @@ export, ajax lookups and select-field choices all go through `core.scope`.
 """
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
@@ -167,6 +169,17 @@ class ScopedModelView(StaffOnly, ModelView):
         if found is None:
             abort(404)
         return found
+
+    @action("delete", admin_lazy_gettext("Delete"),
+            admin_lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        """Posted ids are text; PostgreSQL compares an integer key with them only once they are integers."""
+        pk = inspect(self.model).primary_key[0]
+        try:
+            ids = tuple(pk.type.python_type(i) for i in ids)
+        except (TypeError, ValueError):
+            abort(404)
+        return super().action_delete(ids)
 
     def in_scope(self, model):
         pk = inspect(self.model).primary_key[0]
