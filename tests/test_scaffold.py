@@ -49,7 +49,7 @@ def test_new_plugin_installs_and_its_tests_pass(tmp_path):
     tested = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=folder,
                             capture_output=True, text=True, timeout=300)
     assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-2000:]
-    assert "3 passed" in tested.stdout
+    assert "5 passed" in tested.stdout
 
 
 def test_the_first_migration_depends_on_cores_head_and_the_catalog_is_compiled(tmp_path):
