@@ -284,3 +284,18 @@ def import_members_command(path, commit, username, errors_path):
     if report.errors:
         raise SystemExit(1)
     click.echo("已导入" if report.committed else "试运行：未写入（加 --commit 写入）")
+
+
+@cli.command("new-plugin")
+@click.argument("name")
+@click.option("--path", "folder", type=click.Path(file_okay=False), help="新插件的文件夹（默认 ./wuguan-NAME）")
+def new_plugin_command(name, folder):
+    """Create a new management mode's package: hooks, model, migration, screen, check, reminder,
+    bulletin section, translations and a passing test (tutorial: docs/plugins.md)."""
+    from . import scaffold
+    try:
+        target = scaffold.create(name, folder)
+    except scaffold.ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已创建插件 {name}：{target}")
+    click.echo(f"下一步：pip install -e {target}，然后在该文件夹中运行 pytest")
