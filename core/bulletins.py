@@ -269,9 +269,12 @@ def _mail_to_employer(bulletin_id, unit, title, period, now):
         "history": []}])
 
 
-def attachment(bulletin_id):
+def attachments(bulletin_id):
+    """What an employer's bulletin mail carries: the PDF to read and the XLSX to work with."""
     bulletin = db.session.get(Bulletin, bulletin_id)
-    return (f"{bulletin.title}.pdf", "application/pdf", bulletin.pdf)
+    return [(f"{bulletin.title}.pdf", "application/pdf", bulletin.pdf),
+            (f"{bulletin.title}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             bulletin.xlsx)]
 
 
 def render_html(bulletin):

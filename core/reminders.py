@@ -249,8 +249,8 @@ class Outcome:
 def _attachments(row):
     if row.bulletin_id is None:
         return []
-    from .bulletins import attachment
-    return [attachment(row.bulletin_id)]
+    from .bulletins import attachments
+    return attachments(row.bulletin_id)
 
 
 def deliver(outbox_id, now=None):

@@ -120,7 +120,7 @@ def test_the_pdf_carries_correct_chinese_text_and_renders(app, city, tmp_path):
     assert [c.value for c in book.worksheets[1][3]] == ["管理方式", "类别", "人数"]
 
 
-def test_an_employer_bulletin_is_mailed_once_with_its_pdf(app, city):
+def test_an_employer_bulletin_is_mailed_once_with_its_pdf_and_xlsx(app, city):
     _, unit = city
     (scope, _, unit_id), = bulletins.scopes("employer")
     assert unit_id == unit.id
@@ -134,8 +134,9 @@ def test_an_employer_bulletin_is_mailed_once_with_its_pdf(app, city):
     mail = message_from_bytes((Path(app.instance_path) / "mail" / f"{result.outbox_ids[0]}.eml").read_bytes(),
                               policy=email_policy)
     assert mail["To"] == "party@jnmc.example" and "金川集团" in mail["Subject"]
-    (pdf,) = [part for part in mail.iter_attachments()]
+    pdf, xlsx = [part for part in mail.iter_attachments()]
     assert pdf.get_content_type() == "application/pdf" and pdf.get_content().startswith(b"%PDF")
+    assert xlsx.get_filename().endswith(".xlsx") and xlsx.get_content().startswith(b"PK")
 
 
 def test_statements_per_compile_do_not_grow_with_members(app, city, monkeypatch):
