@@ -37,3 +37,41 @@ def wuguan_settings():
 @hookimpl
 def wuguan_migrations():
     return Path(__file__).parent / "migrations" / "versions"
+
+
+@hookimpl
+def wuguan_admin_views(admin):
+    from .views import add_views
+    add_views(admin)
+
+
+@hookimpl
+def wuguan_member_panels(member):
+    if member.category != "retired":
+        return []
+    from .views import panel
+    return [panel(member)]
+
+
+@hookimpl
+def wuguan_checks():
+    from .checks import CHECKS
+    return CHECKS
+
+
+@hookimpl
+def wuguan_reminder_rules():
+    from .reminders import RULES
+    return RULES
+
+
+@hookimpl
+def wuguan_bulletin_sections(ctx):
+    from .bulletin import sections
+    return sections(ctx)
+
+
+@hookimpl
+def wuguan_demo_data(session, demo):
+    from .demo import load
+    load(session, demo)
