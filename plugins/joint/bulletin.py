@@ -35,10 +35,11 @@ def _between(column, period):
 def community_sections(ctx):
     on = ctx.period.end - dt.timedelta(days=1)
     health = func.coalesce(JointProfile.health, "unknown")
+    people = (select(age_band(on).label("band"), health.label("health"))
+              .select_from(Member).outerjoin(JointProfile, JointProfile.member_id == Member.id)
+              .where(_retirees(ctx)).subquery())
     counts = db.session.execute(
-        select(age_band(on).label("band"), health.label("health"), func.count(Member.id))
-        .select_from(Member).outerjoin(JointProfile, JointProfile.member_id == Member.id)
-        .where(_retirees(ctx)).group_by(age_band(on), health)).all()
+        select(people.c.band, people.c.health, func.count()).group_by(people.c.band, people.c.health)).all()
     grid = {}
     for band, state, count in counts:
         grid.setdefault(int(band), {})[state] = count
