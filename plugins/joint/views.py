@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from wtforms import SelectMultipleField
 
-from core import scope
+from core import privacy, scope
 from core.admin.scoped import StaffOnly, visible
 from core.models import Member, Organization
 from core.plugin_api import ScopedModelView, db
@@ -64,7 +64,7 @@ class JointProfileView(ScopedModelView):
     column_formatters = {"health": shown(HEALTH),
                          "tasks": lambda v, c, m, n: "、".join(task_list(m.tasks))}
     column_formatters_export = column_formatters
-    sensitive_columns = {"unit_contact_phone": lambda v: (v[:3] + "****" + v[-4:]) if v and len(v) > 7 else v}
+    sensitive_columns = {"unit_contact_phone": privacy.phone}
     form_columns = ["member", "former_unit", "unit_contact", "unit_contact_phone", "retired_on", "health",
                     "expertise", "task_choices", "no_stairs", "needs_company", "notes"]
     form_extra_fields = {"task_choices": SelectMultipleField(LABELS["task_choices"], choices=[])}
@@ -106,6 +106,7 @@ class JointAgreementView(ScopedModelView):
     column_searchable_list = ["work_unit.name", "unit_contact", "community_contact"]
     column_filters = ["review_on", "signed_on", "work_unit.name"]
     column_default_sort = ("review_on", False)
+    sensitive_columns = {"unit_contact_phone": privacy.phone}
     form_columns = ["org", "work_unit", "signed_on", "review_on", "community_duties", "unit_duties",
                     "community_contact", "unit_contact", "unit_contact_phone"]
 
