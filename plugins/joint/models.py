@@ -11,8 +11,9 @@ from core.plugin_api import db
 
 HEALTH = {"good": _l("良好"), "fair": _l("一般"), "poor": _l("较差"), "bedridden": _l("卧床")}
 FRAIL = ("poor", "bedridden")
-# What a retiree may take on; a community adds its own in 共管 › 可承担事项.
-TASKS = [_l("民事调解"), _l("治安防范"), _l("美化社区"), _l("宣传教育"), _l("关心下一代")]
+# What a retiree may take on; a community adds its own in 共管 › 可承担事项. These are data, stored by
+# name beside the communities' own, so they are not translated.
+TASKS = ["民事调解", "治安防范", "美化社区", "宣传教育", "关心下一代"]
 OCCASIONS = {"birthday": _l("生日"), "illness": _l("生病"), "festival": _l("节日"), "hardship": _l("困难"),
              "routine": _l("日常走访")}
 HARDSHIP_KINDS = {"illness": _l("疾病"), "housing": _l("住房"), "income": _l("收入"), "care": _l("照料"),
