@@ -13,7 +13,7 @@ import sqlalchemy as sa
 revision = 'joint_0001'
 down_revision = None
 branch_labels = ('joint',)
-depends_on = 'core_0002'
+depends_on = 'core_0001'
 
 
 def upgrade():
