@@ -11,6 +11,7 @@ from wtforms import SelectMultipleField
 from core import privacy, scope
 from core.admin.scoped import StaffOnly, visible
 from core.models import Member, Organization
+from core.models.members import EDUCATIONS
 from core.plugin_api import ScopedModelView, db
 
 from .checks import years_before
@@ -29,8 +30,14 @@ LABELS = {
     "community_contact": _l("社区联系人"), "visited_on": _l("走访日期"), "visitors": _l("走访人"),
     "occasion": _l("走访事由"), "given": _l("慰问内容"), "kind": _l("困难类型"), "description": _l("困难情况"),
     "reported_on": _l("反映日期"), "state": _l("处理状态"), "resolved_on": _l("解决日期"),
-    "actions": _l("帮扶措施"), "acted_on": _l("措施日期"), "action": _l("措施"),
+    "actions": _l("帮扶措施"), "acted_on": _l("措施日期"), "action": _l("措施"), "age": _l("年龄"),
+    "education": _l("学历"),
 }
+
+
+def age_of(born, on=None):
+    on = on or dt.date.today()
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def labels(*names):
@@ -55,14 +62,18 @@ def task_names():
 
 class JointProfileView(ScopedModelView):
     scope_member_column = "member_id"
-    column_list = ["member", "former_unit", "unit_contact", "unit_contact_phone", "health", "expertise", "tasks",
-                   "no_stairs", "needs_company", "retired_on"]
+    column_list = ["member", "age", "education", "former_unit", "unit_contact", "unit_contact_phone", "health",
+                   "expertise", "tasks", "no_stairs", "needs_company", "retired_on"]
     column_labels = labels(*column_list, "notes", "task_choices")
+    column_sortable_list = ["health", "retired_on", "unit_contact"]
     column_searchable_list = ["member.name", "expertise", "unit_contact"]
     column_filters = [FilterEqual(JointProfile.health, LABELS["health"], options=choices(HEALTH)),
                       "former_unit.name", "no_stairs", "needs_company", "retired_on"]
     column_formatters = {"health": shown(HEALTH),
-                         "tasks": lambda v, c, m, n: "、".join(task_list(m.tasks))}
+                         "tasks": lambda v, c, m, n: "、".join(task_list(m.tasks)),
+                         "age": lambda v, c, m, n: age_of(m.member.birth_date) if m.member else "",
+                         "education": lambda v, c, m, n: str(EDUCATIONS.get(m.member.education, ""))
+                         if m.member else ""}
     column_formatters_export = column_formatters
     sensitive_columns = {"unit_contact_phone": privacy.phone}
     form_columns = ["member", "former_unit", "unit_contact", "unit_contact_phone", "retired_on", "health",
@@ -186,7 +197,7 @@ class MatchingView(StaffOnly, BaseView):
         return self.render("joint/matching.html", communities=communities, tasks=task_names(), org_id=org_id,
                            task=task, expertise=expertise, good_only=good_only, max_age=max_age, stairs=stairs,
                            rows=rows, searched=searched, limit=self.LIMIT, health=HEALTH, task_list=task_list,
-                           age=lambda born: today.year - born.year - ((today.month, today.day) < (born.month, born.day)))
+                           age=lambda born: age_of(born, today))
 
 
 def add_views(admin):
@@ -213,4 +224,5 @@ def panel(member):
     return Panel(title=_l("共管"), template="joint/panel.html", order=30,
                  context={"profile": profile, "visits": visits, "hardships": hardships,
                           "tasks": task_list(profile.tasks) if profile else [], "health": HEALTH,
+                          "age": age_of(member.birth_date), "education": EDUCATIONS.get(member.education, ""),
                           "occasions": OCCASIONS, "kinds": HARDSHIP_KINDS, "states": HARDSHIP_STATES})

@@ -27,7 +27,7 @@ def city(db):
         retiree = Member(name=f"{key}退休党员", gender="female", birth_date=BIRTH,
                          id_number=idcard.make_number("620302", BIRTH, seq, "female"), phone=f"1380000{seq:04d}",
                          joined_on=dt.date(1975, 7, 1), confirmed_on=dt.date(1976, 7, 1), status="full",
-                         category="retired", affiliation=branch, location=community)
+                         category="retired", affiliation=branch, location=community, education="bachelor")
         profile = JointProfile(member=retiree, former_unit=unit, unit_contact=f"{key}原单位联系人",
                                unit_contact_phone="13912345678", health="good", expertise=f"{key}专长调解",
                                tasks=",民事调解,")
@@ -200,3 +200,11 @@ def test_the_member_page_shows_profile_visits_and_hardships(city, staff_client):
     a = staff_client("community", city["A"]["community"])
     page = body(a.get(f"/admin/member/details/?id={city['A']['retiree'].id}"))
     assert "A原单位联系人" in page and "A走访人" in page and "A房屋漏水" in page and "A联系物业" in page
+
+
+def test_the_profile_list_shows_age_and_education_from_the_member(city, staff_client):
+    a = staff_client("community", city["A"]["community"])
+    page = body(a.get("/admin/joint_profile/"))
+    today = dt.date.today()
+    age = today.year - 1950 - ((today.month, today.day) < (5, 17))
+    assert f">{age}<" in page.replace(" ", "").replace("\n", "") and "本科" in page

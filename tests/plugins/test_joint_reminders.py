@@ -3,7 +3,7 @@ import datetime as dt
 import itertools
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core import bulletins, idcard, reminders
 from core.models import Bulletin, OutboxMessage, WorkUnit
@@ -179,3 +179,35 @@ def test_each_former_unit_gets_its_retirees_state_quarterly(care):
     assert share["figures"] == {"离退休党员": 3, "本期走访人数": 3, "有困难人数": 1}
     monthly = bulletins.compile_bulletin("employer", f"unit:{unit.id}", "2026-10", now=NOW)
     assert section(monthly.bulletin_id, "joint.former_unit") is None
+
+
+def test_bulletin_statements_do_not_grow_with_retirees(care, db):
+    tree, unit, _people = care
+    from core.extensions import db as database
+    counter = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if "joint_" in statement:
+            counter.append(statement)
+
+    def compile_once(label):
+        counter.clear()
+        event.listen(database.engine, "before_cursor_execute", count)
+        try:
+            assert bulletins.compile_bulletin("community", f"org:{tree['community'].id}", label,
+                                              now=NOW).state == "compiled"
+        finally:
+            event.remove(database.engine, "before_cursor_execute", count)
+        return len(counter)
+
+    small = compile_once("2026-09")
+    assert small >= 4  # age and health, visits, hardships, tasks
+    for n in range(30):
+        person = retiree(tree, dt.date(1940 + n % 20, 2, 1), name=f"新增{n}")
+        db.session.add_all([person, JointProfile(member=person, health="fair", tasks=",美化社区,"),
+                            JointVisit(member=person, visited_on=dt.date(2026, 10, 2), visitors="甲",
+                                       occasion="routine")])
+    db.session.commit()
+    assert compile_once("2026-10") == small
+    assert section(db.session.scalar(select(Bulletin.id).where(Bulletin.period == "2026-10")),
+                   "joint.care")["figures"]["美化社区"] == 30
