@@ -19,7 +19,8 @@ from .models import (HARDSHIP_KINDS, HARDSHIP_STATES, HEALTH, OCCASIONS, TASKS, 
                      JointHardshipAction, JointProfile, JointTaskOption, JointVisit, task_field, task_list)
 
 CATEGORY = _l("共管")
-MEMBER_LOOKUP = {"fields": ["name", "name_pinyin", "name_initials"], "page_size": 10}
+RETIREE_LOOKUP = {"fields": ["name", "name_pinyin", "name_initials"], "page_size": 10,
+                  "filters": ["category = 'retired'", "state = 'active'"]}
 LABELS = {
     "member": _l("党员"), "former_unit": _l("原单位"), "unit_contact": _l("原单位联系人"),
     "unit_contact_phone": _l("原单位联系电话"), "retired_on": _l("退休日期"), "health": _l("健康状况"),
@@ -80,7 +81,7 @@ class JointProfileView(ScopedModelView):
                     "expertise", "task_choices", "no_stairs", "needs_company", "notes"]
     form_extra_fields = {"task_choices": SelectMultipleField(LABELS["task_choices"], choices=[])}
     form_choices = {"health": choices(HEALTH)}
-    form_ajax_refs = {"member": MEMBER_LOOKUP}
+    form_ajax_refs = {"member": RETIREE_LOOKUP}
 
     def _with_tasks(self, form):
         form.task_choices.choices = [(n, n) for n in task_names()]
@@ -134,7 +135,7 @@ class JointVisitView(ScopedModelView):
     column_formatters_export = column_formatters
     form_columns = ["member", "visited_on", "occasion", "visitors", "given", "notes"]
     form_choices = {"occasion": choices(OCCASIONS)}
-    form_ajax_refs = {"member": MEMBER_LOOKUP}
+    form_ajax_refs = {"member": RETIREE_LOOKUP}
 
 
 class JointHardshipView(ScopedModelView):
@@ -150,7 +151,7 @@ class JointHardshipView(ScopedModelView):
     column_formatters_export = column_formatters
     form_columns = ["member", "kind", "description", "reported_on", "state", "resolved_on"]
     form_choices = {"kind": choices(HARDSHIP_KINDS), "state": choices(HARDSHIP_STATES)}
-    form_ajax_refs = {"member": MEMBER_LOOKUP}
+    form_ajax_refs = {"member": RETIREE_LOOKUP}
     inline_models = [(JointHardshipAction, {"form_columns": ["id", "acted_on", "action"],
                                             "column_labels": labels("acted_on", "action")})]
 

@@ -208,3 +208,16 @@ def test_the_profile_list_shows_age_and_education_from_the_member(city, staff_cl
     today = dt.date.today()
     age = today.year - 1950 - ((today.month, today.day) < (5, 17))
     assert f">{age}<" in page.replace(" ", "").replace("\n", "") and "本科" in page
+
+
+def test_the_member_lookup_offers_only_retirees_in_scope(city, staff_client, db):
+    resident = Member(name="A居民党员", gender="female", birth_date=BIRTH,
+                      id_number=idcard.make_number("620302", BIRTH, 80, "female"), joined_on=dt.date(1975, 7, 1),
+                      confirmed_on=dt.date(1976, 7, 1), status="full", category="resident",
+                      affiliation=city["A"]["community"], location=city["A"]["community"])
+    db.session.add(resident)
+    db.session.commit()
+    a = staff_client("community", city["A"]["community"])
+    found = [name for _id, name in a.get("/admin/joint_visit/ajax/lookup/?name=member&query=A").get_json()]
+    assert found == ["A退休党员"]
+    assert a.get("/admin/joint_visit/ajax/lookup/?name=member&query=B").get_json() == []
