@@ -6,6 +6,8 @@ export, ajax lookups and select-field choices all go through `core.scope`.
 """
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
@@ -167,6 +169,20 @@ class ScopedModelView(StaffOnly, ModelView):
         if found is None:
             abort(404)
         return found
+
+    @action("delete", admin_lazy_gettext("Delete"),
+            admin_lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        """Flask-Admin's bulk delete, on ids of the key's type: the form posts strings, and PostgreSQL
+        (psycopg 3) will not compare integer = varchar. Ids that are not keys are dropped."""
+        python_type = inspect(self.model).primary_key[0].type.python_type
+        typed = []
+        for value in ids:
+            try:
+                typed.append(python_type(value))
+            except (TypeError, ValueError):
+                continue
+        return super().action_delete(typed)
 
     def in_scope(self, model):
         pk = inspect(self.model).primary_key[0]
