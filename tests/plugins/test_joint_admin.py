@@ -221,3 +221,13 @@ def test_the_member_lookup_offers_only_retirees_in_scope(city, staff_client, db)
     found = [name for _id, name in a.get("/admin/joint_visit/ajax/lookup/?name=member&query=A").get_json()]
     assert found == ["A退休党员"]
     assert a.get("/admin/joint_visit/ajax/lookup/?name=member&query=B").get_json() == []
+
+
+def test_bulk_delete_removes_only_the_staffers_rows(city, staff_client, db):
+    a = staff_client("community", city["A"]["community"])
+    token = csrf_token(a, "/admin/joint_visit/")
+    mine, theirs = city["A"]["visit"].id, city["B"]["visit"].id
+    a.post("/admin/joint_visit/action/", data={"action": "delete", "rowid": [mine, theirs], "csrf_token": token})
+    db.session.expire_all()
+    assert db.session.get(JointVisit, mine) is None
+    assert db.session.get(JointVisit, theirs) is not None
