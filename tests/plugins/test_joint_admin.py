@@ -231,3 +231,9 @@ def test_bulk_delete_removes_only_the_staffers_rows(city, staff_client, db):
     db.session.expire_all()
     assert db.session.get(JointVisit, mine) is None
     assert db.session.get(JointVisit, theirs) is not None
+
+
+def test_anonymous_visitors_go_to_log_in(client):
+    for url in ("/admin/joint_matching/?task=民事调解", "/admin/joint_profile/", "/admin/joint_visit/export/csv/"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], url
