@@ -204,7 +204,7 @@ def test_reclassifying_another_communitys_member_is_404(city, staff_client, db):
 
 
 def test_read_only_staff_cannot_reclassify(city, staff_client, db):
-    viewer = staff_client("viewer", city["A"]["community"])
+    viewer = staff_client("readonly", city["A"]["community"])
     assert _action(viewer, "to_resident", city["A"]["rows"]["takeover_record"].id).status_code == 403
     db.session.expire_all()
     assert db.session.get(Member, city["A"]["member"].id).category == "laid_off"
