@@ -65,7 +65,8 @@ def wuguan_bulletin_sections(ctx):
     if ctx.kind == "employer":
         return []
     from .bulletin import section
-    return [section(ctx)]
+    found = section(ctx)
+    return [found] if found else []
 
 
 @hookimpl

@@ -56,6 +56,8 @@ def section(ctx):
                _count(and_(Referral.outcome == "hired", _within(hired_on, before))))
         .join(Member, Member.id == Referral.member_id).where(in_scope)).one())
     rate_now, rate_before = _rate(h_now, r_now), _rate(h_before, r_before)
+    if not (members or taken or t_now or t_before or r_now or r_before or h_now or h_before):
+        return None  # nobody of this mode here, nothing recorded: the bulletin leaves the section out
 
     rows = [[_("新接管：%(c)s", c=str(REASONS[c])), *taken.get(c, (0, 0))] for c in CATEGORIES]
     total_now, total_before = (sum(v[i] for v in taken.values()) for i in (0, 1))
