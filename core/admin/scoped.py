@@ -53,8 +53,13 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return super().get_query().filter(visible(self.model))
 
     def get_one(self, pk):
+        column = inspect(self.model).primary_key[0]
+        try:
+            key = column.type.python_type(pk)  # form data is text; PostgreSQL will not compare integer = varchar
+        except (TypeError, ValueError):
+            return None
         with db.session.no_autoflush:
-            return self.get_query().filter(inspect(self.model).primary_key[0] == pk).one_or_none()
+            return self.get_query().filter(column == key).one_or_none()
 
 
 class StaffOnly:
