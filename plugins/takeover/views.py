@@ -3,6 +3,7 @@ from flask import flash, request
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
 from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
 
 from core.models import Member
 from core.plugin_api import ScopedModelView, db
@@ -90,6 +91,12 @@ class TakeoverRecordView(ScopedModelView):
         field.get_label = lambda org: (_("%(n)s（约%(m)d米）", n=org.name, m=metres[org.id])
                                        if metres.get(org.id) is not None else org.name)
         return form
+
+    def on_model_change(self, form, model, is_created):
+        """By whom: the staffer who assigns the branch, unless someone else is named."""
+        if model.branch is not None and not (model.assigned_by or "").strip():
+            model.assigned_by = current_user.display_name
+        super().on_model_change(form, model, is_created)
 
     # -- when a member finds work: change the category, the member moves to that mode -------------
     def _reclassify(self, ids, category):

@@ -118,6 +118,18 @@ def test_bad_takeover_is_refused_in_chinese_and_nothing_is_saved(city, staff_cli
     assert db.session.scalar(select(func.count()).select_from(TakeoverRecord)) == 2
 
 
+def test_a_takeover_saved_from_the_form_names_who_assigned_it(city, staff_client, db):
+    a = staff_client("community", city["A"]["community"])
+    m = city["A"]["member"]
+    url = f"/admin/takeover_record/new/?member_id={m.id}"
+    response = a.post(url, data={"csrf_token": csrf_token(a, url), "member": str(m.id), "reason": "laid_off",
+                                 "from_unit": "金昌市水泥厂", "arrived_on": "2026-03-01",
+                                 "taken_over_on": "2026-03-05", "branch": str(city["A"]["near"].id)})
+    assert response.status_code == 302, body(response)[:2000]
+    saved = db.session.scalar(select(TakeoverRecord).where(TakeoverRecord.from_unit == "金昌市水泥厂"))
+    assert saved.branch_id == city["A"]["near"].id and saved.assigned_by == a.staff.display_name
+
+
 def test_orm_refuses_a_branch_outside_the_members_community(city, db):
     from core.errors import ValidationError
     m = city["A"]["member"]
