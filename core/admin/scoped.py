@@ -6,6 +6,8 @@ export, ajax lookups and select-field choices all go through `core.scope`.
 """
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
@@ -148,6 +150,22 @@ class ScopedModelView(StaffOnly, ModelView):
         return response
 
     # -- rows ------------------------------------------------------------------------
+    def typed_ids(self, ids):
+        """Posted row ids as the key's type (PostgreSQL will not compare integer = varchar); junk is dropped."""
+        python_type = inspect(self.model).primary_key[0].type.python_type
+        typed = []
+        for value in ids:
+            try:
+                typed.append(python_type(value))
+            except (TypeError, ValueError):
+                continue
+        return typed
+
+    @action("delete", admin_lazy_gettext("Delete"),
+            admin_lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        return super().action_delete(self.typed_ids(ids))
+
     def get_query(self):
         return super().get_query().filter(scope.clause(self.model))
 
