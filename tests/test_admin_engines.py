@@ -123,3 +123,16 @@ def test_inbox_shows_only_the_staffers_own_messages(city, staff_client, db):
     assert a.get(f"/admin/inbox/details/?id={mine.id}").status_code == 200
     db.session.expire_all()
     assert db.session.get(InboxItem, mine.id).read_at is not None
+
+
+def test_the_dashboard_counts_open_findings_in_scope_by_severity(city, staff_client, db):
+    finding(db, city["A"]["community"], city["A"]["members"][0])
+    finding(db, city["A"]["community"], city["A"]["members"][1], state="waived")
+    finding(db, city["B"]["community"], city["B"]["members"][0])
+    import re
+    a = staff_client("community", city["A"]["community"])
+    box = re.search(r'id="open-findings">(.*?)</div></div>', body(a.get("/admin/")), re.S).group(1)
+    assert re.search(r"警告 <strong>1</strong>", box)
+    s = staff_client("street", city["street"])
+    box = re.search(r'id="open-findings">(.*?)</div></div>', body(s.get("/admin/")), re.S).group(1)
+    assert re.search(r"警告 <strong>2</strong>", box)

@@ -4,9 +4,10 @@ from sqlalchemy import func, select
 
 from .. import audit, scope
 from ..extensions import db
-from ..models import AuditEntry, Member, Organization
+from ..models import AuditEntry, Finding, Member, Organization
 from ..plugins import host
 from .scoped import StaffOnly
+from .views.engines import SEVERITY_TITLES
 
 
 def member_counts():
@@ -39,10 +40,14 @@ class DashboardView(StaffOnly, AdminIndexView):
                 by_mode[key] += n
             else:
                 unclassified += n
+        open_findings = dict(db.session.execute(
+            select(Finding.severity, func.count()).where(scope.clause(Finding), Finding.state == "open")
+            .group_by(Finding.severity)).all())
         recent = db.session.scalars(select(AuditEntry).where(scope.clause(AuditEntry))
                                     .order_by(AuditEntry.id.desc()).limit(15)).all()
         chart = {"labels": [str(mode.title) for mode in modes], "data": [by_mode[m.key] for m in modes]}
         rows = sorted(((names.get(loc, "—"), loc, table[loc]) for loc in table), key=lambda r: r[0])
         return self.render("admin/dashboard.html", modes=modes, rows=rows, by_mode=by_mode,
                            total=sum(counts.values()), unclassified=unclassified, recent=recent, chart=chart,
-                           actions=audit.ACTIONS, tables=audit.TABLES)
+                           actions=audit.ACTIONS, tables=audit.TABLES, open_findings=open_findings,
+                           severities=SEVERITY_TITLES)
