@@ -65,11 +65,10 @@ class BulletinContext:
 def scopes(kind):
     """(scope key, org id, unit id) for every bulletin of `kind` a city compiles."""
     if kind == "employer":
+        # Units with members at work there (双管) or retired from there (共管: the unit's share).
         units = db.session.scalars(select(WorkUnit.id).where(
-            WorkUnit.id.in_(select(Member.work_unit_id).where(Member.category == "in_service",
-                                                               Member.state == "active")))
-            .order_by(WorkUnit.id)).all()
-        return [(f"unit:{u}", None, u) for u in units]
+            WorkUnit.id.in_(select(Member.work_unit_id).where(Member.state == "active"))))
+        return [(f"unit:{u}", None, u) for u in sorted(units)]
     org_ids = db.session.scalars(select(Organization.id).where(Organization.kind == SCOPE_KINDS[kind])
                                  .order_by(Organization.id)).all()
     return [(f"org:{o}", o, None) for o in org_ids]

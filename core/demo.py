@@ -32,9 +32,9 @@ CATEGORY_COUNTS = {
 }
 EMPLOYER_MEMBERS = 12990
 WORK_UNITS = 320
-# Birth years by category, so ages are plausible (retirees born 1935-1964, graduates 1996-2003...).
+# Birth years by category, so ages are plausible (retirees 60 to 95, graduates born 1996-2003...).
 BIRTH_YEARS = {
-    "retired": (1935, 1964), "laid_off": (1966, 1984), "mobile_out": (1975, 2000), "mobile_in": (1975, 2000),
+    "retired": (1931, 1965), "laid_off": (1966, 1984), "mobile_out": (1975, 2000), "mobile_in": (1975, 2000),
     "in_service": (1966, 2000), "contract_ended": (1970, 1995), "demobilized": (1990, 2002),
     "graduate": (1996, 2003), "resident": (1945, 1990),
 }
