@@ -31,7 +31,7 @@ def test_the_examples_branch_depends_on_a_core_revision():
               for t in n.targets if isinstance(n.value, ast.Constant)}
     assert values["down_revision"] is None
     core = {s.revision for s in ScriptDirectory(str(scaffold.MIGRATIONS)).walk_revisions()}
-    assert values["depends_on"] in core and values["depends_on"] == scaffold.core_head()
+    assert values["depends_on"] in core  # an older core revision is fine: core only grows
 
 
 class Grown:
