@@ -17,7 +17,7 @@ OUT = ROOT / "docs" / "screenshots"
 
 
 def main():
-    from core import create_app, demo
+    from core import create_app, demo, sweep
     from core.cli import create_staff, upgrade_database
     instance = Path(tempfile.mkdtemp())
     app = create_app({"WUGUAN_INSTANCE_PATH": str(instance)})
@@ -25,6 +25,7 @@ def main():
     with app.app_context():
         upgrade_database()
         demo.load()
+        sweep.run_sweep()
         create_staff("admin", password, "系统管理员", "admin")
     server = create_server(app, host="127.0.0.1", port=0)
     threading.Thread(target=server.run, daemon=True).start()
