@@ -16,5 +16,8 @@ def init_admin(app):
                   theme=Bootstrap4Theme(base_template="admin/wuguan_base.html", fluid=True))
     with app.app_context():  # views read the loaded modes while they are built
         views.register(admin)
-        app.extensions["wuguan"].hook.wuguan_admin_views(admin=admin)
+        plugin_host = app.extensions["wuguan"]
+        for record in plugin_host.loaded():  # menus in load order (pluggy itself calls the newest first)
+            plugin_host.call_one(record.name, "wuguan_admin_views", admin=admin)
+        views.register_system(admin)
     return admin

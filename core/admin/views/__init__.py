@@ -31,5 +31,9 @@ def register(admin):
     admin.add_view(SweepRunView(SweepRun, name=_l("巡检记录"), category=SUPERVISION, endpoint="sweep_run"))
     admin.add_view(OutboxView(OutboxMessage, name=_l("提醒发送"), category=SUPERVISION, endpoint="outbox"))
     admin.add_view(InboxView(InboxItem, name=_l("我的消息"), category=SUPERVISION, endpoint="inbox"))
+
+
+def register_system(admin):
+    """Staff and the audit log come last in the menu, after the modes' categories."""
     admin.add_view(StaffView(Staff, name=_l("工作人员"), category=SYSTEM, endpoint="staff"))
     admin.add_view(AuditView(AuditEntry, name=_l("操作日志"), category=SYSTEM, endpoint="audit"))
