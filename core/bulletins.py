@@ -314,14 +314,20 @@ def font_path():
     raise RuntimeError(_("生成PDF需要中文字体：请安装 fonts-wqy-microhei，或用 WUGUAN_PDF_FONT 指定字体文件"))
 
 
-def render_pdf(title, sections):
+def new_pdf(title, orientation="P", page="A4"):
+    """An empty document with the CJK font, for bulletins and for plugins' printed cards and ledgers."""
     from fpdf import FPDF
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf = FPDF(orientation=orientation, unit="mm", format=page)
     # One weight serves both: table headings ask for bold, CJK fonts rarely ship one.
     pdf.add_font("cjk", fname=font_path())
     pdf.add_font("cjk", style="B", fname=font_path())
     pdf.set_title(title)
     pdf.set_creator("wuguan")
+    return pdf
+
+
+def render_pdf(title, sections):
+    pdf = new_pdf(title)
     pdf.add_page()
     pdf.set_font("cjk", size=16)
     pdf.multi_cell(0, 10, title, align="C", new_x="LMARGIN", new_y="NEXT")

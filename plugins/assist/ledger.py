@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from core.bulletins import font_path
+from core.bulletins import new_pdf
 from core.models import Activity, Attendance, Member, Organization
 from core.plugin_api import db
 from core.reminders import template_environment
@@ -95,12 +95,7 @@ def filled(data):
 
 
 def render_pdf(title, data):
-    from fpdf import FPDF
-    pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.add_font("cjk", fname=font_path())
-    pdf.add_font("cjk", style="B", fname=font_path())
-    pdf.set_title(title)
-    pdf.set_creator("wuguan")
+    pdf = new_pdf(title, orientation="L")
     pdf.add_page()
     pdf.set_font("cjk", size=16)
     pdf.multi_cell(0, 10, title, align="C", new_x="LMARGIN", new_y="NEXT")

@@ -1,19 +1,15 @@
 """The responsibility card (责任卡) as a one-page A6-landscape-ish PDF, with the CJK font core's bulletins use."""
 from flask_babel import gettext as _
 
-from core.bulletins import font_path
+from core.bulletins import new_pdf
 
 from .models import ROLES
 
 
 def card_pdf(card):
-    from fpdf import FPDF
-    pdf = FPDF(orientation="L", unit="mm", format="A5")
-    pdf.add_font("cjk", fname=font_path())
-    pdf.set_auto_page_break(False)
     title = _("社区党员责任卡")
-    pdf.set_title(f"{title} {card.number}")
-    pdf.set_creator("wuguan")
+    pdf = new_pdf(f"{title} {card.number}", orientation="L", page="A5")
+    pdf.set_auto_page_break(False)
     pdf.add_page()
     pdf.set_font("cjk", size=20)
     pdf.cell(0, 14, title, align="C", new_x="LMARGIN", new_y="NEXT")
