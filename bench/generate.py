@@ -9,7 +9,6 @@ generated names with their pinyin, so a million members do not call pypinyin a m
 """
 import argparse
 import datetime as dt
-import io
 import random
 import time
 

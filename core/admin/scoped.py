@@ -12,13 +12,13 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.form import BaseForm
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import exists, func, inspect, select
 from sqlalchemy.orm import Query
 
-from .. import privacy, scope
+from .. import scope
 from ..errors import ValidationError
 from ..extensions import db
 from ..models import Organization

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from core.plugin_api import Mode, Panel, hookimpl
+from core.plugin_api import Mode, hookimpl
 
 MODE = Mode(
     key="assist",

@@ -1,15 +1,11 @@
 """协管 screens, all scoped: records, contact log, 活动证, stations, temporary relationships, the ledger."""
-import datetime as dt
-
-from flask import abort, flash, redirect, request, url_for, Response
+from flask import Response, abort, flash
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user
-from sqlalchemy import select
 
-from core import privacy, scope
+from core import privacy
 from core.errors import ValidationError
 from core.models import Organization, Transfer
 from core.plugin_api import ScopedModelView, db

@@ -1,6 +1,6 @@
 """双管's parts of the 通报: the employer's 在职党员活动情况定期通报, and a section in the community's."""
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 
 from core.models import Activity, Attendance, Member, Organization
 from core.plugin_api import BulletinSection, db

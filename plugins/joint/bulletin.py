@@ -9,7 +9,7 @@ from core.models import Member, Organization
 from core.plugin_api import BulletinSection, db
 
 from .checks import former_unit, years_before
-from .models import HEALTH, TASKS, JointHardship, JointProfile, JointVisit, task_list
+from .models import HEALTH, TASKS, JointHardship, JointProfile, JointVisit
 
 AGE_BANDS = ((90, None), (80, 90), (70, 80), (60, 70), (0, 60))
 

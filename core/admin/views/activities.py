@@ -1,5 +1,3 @@
-from flask_babel import lazy_gettext as _l
-
 from ...models import Attendance
 from ...plugins import host
 from ..scoped import ScopedModelView

@@ -19,7 +19,7 @@ from ...errors import ValidationError
 from ...extensions import db
 from ...models.base import utcnow
 from ..scoped import ScopedModelView
-from .labels import choice_formatter, choice_list, labels
+from .labels import choice_formatter, choice_list
 from .organizations import org_options
 
 SEVERITY_TITLES = {"info": _l("提示"), "warning": _l("警告"), "serious": _l("严重"), "critical": _l("紧急")}
