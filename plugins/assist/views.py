@@ -136,7 +136,7 @@ class StationView(ScopedModelView):
 
     @action("temp_branch", _l("建立临时党支部"), _l("为选中的管理站建立临时党支部？"))
     def action_temp_branch(self, ids):
-        for station in self.get_query().filter(Station.id.in_([int(i) for i in ids])).all():
+        for station in self.get_query().filter(Station.id.in_(self.coerce_ids(ids))).all():
             try:
                 branch = create_temp_branch(station)
                 db.session.commit()

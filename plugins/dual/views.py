@@ -119,7 +119,7 @@ class SignupView(DualView):
 
     @action("approve", _l("批准报到"), _l("批准所选的报到申请？"))
     def action_approve(self, ids):
-        ids, approved = [int(i) for i in ids], 0
+        ids, approved = self.coerce_ids(ids), 0
         for signup in self.get_query().filter(Signup.id.in_(ids), Signup.state == "pending").all():
             member = db.session.scalar(select(Member).where(Member.id_number == signup.id_number))
             if member is None or member.category != "in_service" or member.name != signup.name:
@@ -141,7 +141,7 @@ class SignupView(DualView):
 
     @action("reject", _l("驳回"), _l("驳回所选的报到申请？"))
     def action_reject(self, ids):
-        ids = [int(i) for i in ids]
+        ids = self.coerce_ids(ids)
         rows = self.get_query().filter(Signup.id.in_(ids), Signup.state == "pending").all()
         for signup in rows:
             signup.state = "rejected"
