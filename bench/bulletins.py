@@ -1,55 +1,50 @@
-"""A month's bulletins for the demo city: every community, every street and every employer.
+"""A month's bulletins of one street office: the street's, each of its communities', and those of
+the employers of its members (HTML data, XLSX and PDF), after a city sweep.
 
-    .venv/bin/python bench/bulletins.py [--period 2026-10]
+    .venv/bin/python bench/bulletins.py DATABASE_URL [PERIOD]   (a database filled by bench/generate.py)
 
-In one process, on a SQLite file unless WUGUAN_BENCH_DATABASE_URL names PostgreSQL;
-reports the time per kind and the statements per compile (which must not depend on
-the number of members).
+A street's communities hold about the same number of members at every size of the
+generated city, so time per bulletin should not grow with the city; statements per
+compile must not grow with anything.
 """
-import argparse
-from collections import Counter
 import json
-import os
-from pathlib import Path
 import sys
-import tempfile
-import time
+from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import select
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import app_for, counting, result, stopwatch  # noqa: E402
+
+EMPLOYERS = 6
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--period", default="2026-10")
-    args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp())
-    os.environ.setdefault("DATABASE_URL", os.environ.get("WUGUAN_BENCH_DATABASE_URL")
-                          or f"sqlite:///{folder / 'bench.sqlite'}")
-    from core import bulletins, create_app, demo
-    from core.cli import upgrade_database
+def measure(database_url, period="2026-10"):
+    from core import bulletins
     from core.extensions import db
-    from core.sweep import run_sweep
-    app = create_app({"WUGUAN_INSTANCE_PATH": str(folder / "instance")})
+    from core.models import Member, Organization
+    from core.sweep import Scope, run_sweep
+    app = app_for(database_url)
+    out = {}
     with app.app_context():
-        upgrade_database()
-        demo.load()
-        run_sweep()
-        report = {"database": db.engine.url.get_backend_name()}
-        for kind in ("community", "street", "employer"):
-            statements = []
-            listener = lambda *a: statements.append(a[2])  # noqa: E731
-            scopes = bulletins.scopes(kind)
-            event.listen(db.engine, "before_cursor_execute", listener)
-            started = time.perf_counter()
-            states = Counter(bulletins.compile_bulletin(kind, scope, args.period).state for scope, _, _ in scopes)
-            elapsed = time.perf_counter() - started
-            event.remove(db.engine, "before_cursor_execute", listener)
-            report[kind] = {"bulletins": len(scopes), "seconds": round(elapsed, 2), "states": dict(states),
-                            "statements_per_compile": round(len(statements) / max(1, len(scopes)), 1)}
-        print(json.dumps(report, ensure_ascii=False))
+        run_sweep(Scope.city())
+        street = db.session.scalar(select(Organization.id).where(Organization.kind == "street")
+                                   .order_by(Organization.id))
+        communities = db.session.scalars(select(Organization.id).where(Organization.parent_id == street)
+                                         .where(Organization.kind == "community").order_by(Organization.id)).all()
+        units = db.session.scalars(select(Member.work_unit_id).where(Member.location_id.in_(communities),
+                                                                     Member.work_unit_id.is_not(None))
+                                   .distinct().order_by(Member.work_unit_id).limit(EMPLOYERS)).all()
+        plan = {"street": [f"org:{street}"], "community": [f"org:{c}" for c in communities],
+                "employer": [f"unit:{u}" for u in units]}
+        for kind, scopes in plan.items():
+            with counting(db.engine) as statements, stopwatch() as seconds:
+                states = [bulletins.compile_bulletin(kind, scope, period).state for scope in scopes]
+            assert set(states) == {"compiled"}, states
+            out[f"bulletin_{kind}"] = result(seconds() / len(scopes), "s each", statements() // len(scopes))
+        db.engine.dispose()
+    return out
 
 
 if __name__ == "__main__":
-    main()
+    print(json.dumps(measure(*sys.argv[1:]), ensure_ascii=False))

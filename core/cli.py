@@ -56,11 +56,11 @@ def create_staff(username, password, display_name, role, org=None):
     return staff
 
 
-def load_demo():
+def load_demo(members=None):
     from . import demo
-    with click.progressbar(length=6, label="装入演示数据") as bar:
+    with click.progressbar(length=demo.STEPS, label="装入演示数据") as bar:
         with audit.acting_as("cli"):
-            result = demo.load(progress=lambda step: bar.update(1))
+            result = demo.load(progress=lambda step: bar.update(1), members=members or demo.SEED_MEMBERS)
     counts = {c: len(ids) for c, ids in result.members.items()}
     click.echo(f"社区 {len(result.community_ids)} 个，党员 {sum(counts.values())} 名 {counts}，"
                f"单位在职党员报到 {len(result.employer_member_ids)} 名")
@@ -105,13 +105,14 @@ def create_admin_command(username, display_name, password):
 
 
 @cli.command("demo")
+@click.option("--members", type=click.IntRange(min=1000), help="把演示城市按比例扩大（或缩小）到这么多名党员")
 @with_appcontext
-def demo_command():
-    """Load the demo data set (the article's seed city) into an empty database."""
+def demo_command(members):
+    """Load the demo data set (the article's seed city, or that city grown to --members) into an empty database."""
     from .demo import DemoError
     upgrade_database()
     try:
-        load_demo()
+        load_demo(members)
     except DemoError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -3,16 +3,22 @@
 36 communities; 1,952 members whose relationship is in them (927 retired, 128 laid-off,
 170 mobile, 214 in-service, 173 contract-ended / demobilized / graduates, 340 residents);
 12,990 in-service members of city employers registered with the communities.
-Rows go in with one executemany per table (explicit ids, one pass), so it takes seconds.
+
+`load(members=N)` grows (or shrinks) the same city to N members in the same proportions:
+more streets of six communities, more employers, every plugin's records with them. That
+is the benchmarks' data generator (bench/generate.py), so the benchmarks measure the data
+the checks were written for. Rows go in with executemany batches (explicit ids) and the
+attendance with one INSERT ... SELECT, so a million members take minutes, not hours.
 """
 from dataclasses import dataclass, field
 import datetime as dt
 import random
 
 from faker import Faker
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import case, func, insert, select, text
 
 from . import audit, idcard, names, rules
+from .bulk import BATCH, insert_rows
 from .extensions import db
 from .models import Activity, Attendance, Member, Organization, Transfer, WorkUnit
 from .models.organizations import SEPARATOR
@@ -60,20 +66,31 @@ class DemoSet:
     work_unit_ids: list = field(default_factory=list)
     members: dict = field(default_factory=dict)         # category -> [member ids]
     employer_member_ids: list = field(default_factory=list)
+    scale: float = 1.0                                  # members / the seed city's members
+
+    def scaled(self, count):
+        """`count` of the seed city at this data set's size."""
+        return max(1, round(count * self.scale))
 
 
 class DemoError(RuntimeError):
     pass
 
 
-def load(today=None, progress=lambda step: None):
-    """Fill an empty database with the demo set; returns the DemoSet."""
+SEED_MEMBERS = sum(CATEGORY_COUNTS.values()) + EMPLOYER_MEMBERS
+STEPS = 6
+
+
+def load(today=None, progress=lambda step: None, members=SEED_MEMBERS):
+    """Fill an empty database with the demo set (the seed city grown to `members`); returns the DemoSet."""
     if db.session.scalar(select(func.count()).select_from(Member)):
         raise DemoError("数据库中已有党员数据，演示数据只能装入空数据库")
+    if members < 1000:
+        raise DemoError("演示城市至少 1000 名党员")
     rng = random.Random(SEED)
     fake = Faker("zh_CN")
     fake.seed_instance(SEED)
-    demo = DemoSet(today=today or dt.date.today(), random=rng, faker=fake)
+    demo = DemoSet(today=today or dt.date.today(), random=rng, faker=fake, scale=members / SEED_MEMBERS)
     steps = [("组织", _organizations), ("单位", _work_units), ("党员", _members), ("组织生活", _activities),
              ("关系转接", _transfers)]
     for title, step in steps:
@@ -124,11 +141,14 @@ def _organizations(demo):
 
     district = add(None, "district", DISTRICT[1], "JC")
     demo.district_id = district["id"]
-    for s, street_name in enumerate(STREETS, 1):
+    communities = demo.scaled(len(COMMUNITIES))
+    for s in range(1, (communities + 5) // 6 + 1):
+        street_name = STREETS[s - 1] if s <= len(STREETS) else f"第{s}街道"
         street = add(district, "street", f"{street_name}党工委", f"JC{s:02d}", address=f"金昌市金川区{street_name}")
         demo.street_ids.append(street["id"])
-        for c in range(6):
-            name = COMMUNITIES[(s - 1) * 6 + c]
+        for c in range(min(6, communities - (s - 1) * 6)):
+            n = (s - 1) * 6 + c
+            name = COMMUNITIES[n % len(COMMUNITIES)] + (str(n // len(COMMUNITIES) + 1) if n >= len(COMMUNITIES) else "")
             code = f"JC{s:02d}{c + 1:02d}"
             community = add(street, "community", f"{name}社区党委", code, address=f"{street_name}{name}社区")
             cid = community["id"]
@@ -145,33 +165,50 @@ def _organizations(demo):
                 add(community, "liaison_group", f"{name}社区{n}-{min(n + 1, count)}号楼党员联络小组",
                     f"{code}L{n:02d}")["id"]
                 for n in range(1, count + 1, 2)]
-    db.session.execute(insert(Organization.__table__), rows)
+    insert_rows(db.session, Organization.__table__, rows)
 
 
 def _work_units(demo):
     rng, fake, rows, seen = demo.random, demo.faker, [], set()
     kinds = [k for k, weight in UNIT_KINDS for _ in range(weight)]
     fixed = ["金川集团股份有限公司", "金昌市人民医院", "金昌市第一中学", "金川区人民政府", "国网金昌供电公司"]
-    while len(rows) < WORK_UNITS:
+    while len(rows) < demo.scaled(WORK_UNITS):
         name = fixed[len(rows)] if len(rows) < len(fixed) else "金昌" + fake.company()
-        if name in seen:
-            continue
+        if name in seen:  # faker's companies run out in a large city: number the namesakes
+            name = f"{name}（{len(rows)}）"
         seen.add(name)
         uid = len(rows) + 1
         rows.append({"id": uid, "name": name, "kind": rng.choice(kinds), "address": "金昌市" + fake.street_address(),
                      "party_org_name": f"{name}党委", "contact_person": fake.name(),
                      "phone": fake.phone_number(), "email": f"party{uid}@unit.example.cn"})
     demo.work_unit_ids = [r["id"] for r in rows]
-    db.session.execute(insert(WorkUnit.__table__), rows)
+    insert_rows(db.session, WorkUnit.__table__, rows)
+
+
+def _people(demo, size):
+    """Names (with their pinyin keys) and street names to draw from: faker and pypinyin cost
+    hundreds of microseconds a call, too much to pay once per member of a large city."""
+    fake = demo.faker
+    names_ = []
+    for _ in range(size):
+        gender = demo.random.choice(("male", "female"))
+        name = fake.last_name() + (fake.first_name_male() if gender == "male" else fake.first_name_female())
+        names_.append((name, *names.pinyin_keys(name), gender))
+    return names_, [fake.street_name() for _ in range(200)]
 
 
 def _members(demo):
-    rng, fake, today = demo.random, demo.faker, demo.today
+    rng, today = demo.random, demo.today
+    counts = {category: demo.scaled(n) for category, n in CATEGORY_COUNTS.items()}
+    employer_members = round(SEED_MEMBERS * demo.scale) - sum(counts.values())
+    people, streets = _people(demo, min(sum(counts.values()) + employer_members, 20000))
     used, rows, new_id = set(), [], _Ids()
+    # Recorded well before today: checks that count from when a member arrived (双管's
+    # registration deadline) see settled members, not a city that appeared this morning.
+    recorded = dt.datetime.combine(today - dt.timedelta(days=400), dt.time(9))
 
     def person(category, community, affiliation, work_unit=None):
-        gender = rng.choice(("male", "female"))
-        name = fake.last_name() + (fake.first_name_male() if gender == "male" else fake.first_name_female())
+        name, pinyin, initials, gender = rng.choice(people)
         birth, number = born(rng, category, gender, used)
         earliest = birth.replace(year=birth.year + 18, day=min(birth.day, 28))
         latest = min(birth.replace(year=birth.year + 45, day=min(birth.day, 28)), today - dt.timedelta(days=30))
@@ -181,22 +218,25 @@ def _members(demo):
         building = rng.choice(demo.buildings[community])
         groups = demo.liaison_groups[community]
         group = groups[min((int(building[:-2]) - 1) // 2, len(groups) - 1)]
-        pinyin, initials = names.pinyin_keys(name)
         mid = new_id()
         rows.append({
             "id": mid, "name": name, "name_pinyin": pinyin, "name_initials": initials, "gender": gender,
             "ethnicity": rng.choice(ETHNICITIES), "birth_date": birth, "id_number": number,
-            "phone": fake.phone_number(), "address": f"金昌市金川区{fake.street_name()}{rng.randint(1, 200)}号",
+            "phone": f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
+            "address": f"金昌市金川区{rng.choice(streets)}{rng.randint(1, 200)}号",
             "building": building, "unit_no": f"{rng.randint(1, 4)}单元", "room": f"{rng.randint(1, 6)}0{rng.randint(1, 4)}",
             "education": rng.choice(EDUCATIONS), "joined_on": joined,
             "confirmed_on": None if probationary else probation_end,
             "probation_extension_months": 0, "status": "probationary" if probationary else "full",
             "category": category, "state": "active", "affiliation_id": affiliation, "location_id": community,
-            "liaison_group_id": group, "work_unit_id": work_unit,
+            "liaison_group_id": group, "work_unit_id": work_unit, "created_at": recorded, "updated_at": recorded,
         })
+        if len(rows) == BATCH:
+            insert_rows(db.session, Member.__table__, rows)
+            rows.clear()
         return mid
 
-    categories = [c for c, n in CATEGORY_COUNTS.items() for _ in range(n)]
+    categories = [c for c, n in counts.items() for _ in range(n)]
     rng.shuffle(categories)
     for category in categories:
         community = rng.choice(demo.community_ids)
@@ -208,43 +248,42 @@ def _members(demo):
         unit = rng.choice(demo.work_unit_ids) if category in ("in_service", "retired") else None
         demo.members.setdefault(category, []).append(person(category, community, affiliation, unit))
     # In-service members of city employers: the employer holds the relationship, the community registers them.
-    for _ in range(EMPLOYER_MEMBERS):
+    for _ in range(employer_members):
         demo.employer_member_ids.append(
             person("in_service", rng.choice(demo.community_ids), None, rng.choice(demo.work_unit_ids)))
-    for start in range(0, len(rows), 5000):
-        db.session.execute(insert(Member.__table__), rows[start:start + 5000])
+    insert_rows(db.session, Member.__table__, rows)
 
 
 def _activities(demo):
-    """A year of organizational life for every community branch, with attendance."""
+    """A year of organizational life for every community branch; nine in ten members attend each."""
     rng, today = demo.random, demo.today
-    members_by_branch = {}
-    for mid, affiliation in db.session.execute(
-            select(Member.id, Member.affiliation_id).where(Member.affiliation_id.is_not(None))):
-        members_by_branch.setdefault(affiliation, []).append(mid)
+    branches = db.session.scalars(select(Member.affiliation_id).where(Member.affiliation_id.is_not(None))
+                                  .distinct().order_by(Member.affiliation_id)).all()
     plan = [("theme_day", m, "主题党日") for m in range(12)] + [("general_meeting", m, "党员大会") for m in (1, 4, 7, 10)] \
         + [("party_lecture", m, "党课") for m in (2, 8)]
-    activities, attendance, aid = [], [], _Ids()
-    for branch, members in members_by_branch.items():
+    activities, aid = [], _Ids()
+    for branch in branches:
         for kind, months_ago, title in plan:
             held = rules.add_months(today, -months_ago - 1).replace(day=rng.randint(1, 28))
-            activity_id = aid()
-            activities.append({"id": activity_id, "org_id": branch, "kind": kind, "held_on": held,
+            activities.append({"id": aid(), "org_id": branch, "kind": kind, "held_on": held,
                                "topic": f"{held:%Y年%m月}{title}", "notes": None})
-            for mid in members:
-                present = rng.random() < 0.9
-                attendance.append({"activity_id": activity_id, "member_id": mid, "present": present,
-                                   "absence_reason": None if present else rng.choice(["病假", "外出", "事假"])})
-    db.session.execute(insert(Activity.__table__), activities)
-    for start in range(0, len(attendance), 10000):
-        db.session.execute(insert(Attendance.__table__), attendance[start:start + 10000])
+    insert_rows(db.session, Activity.__table__, activities)
+    # Who was absent is a fixed function of the two ids, so the set goes in as one statement.
+    absent = (Activity.id * 7919 + Member.id * 104729) % 10 == 0
+    reason = case(((Activity.id + Member.id) % 3 == 0, "病假"), ((Activity.id + Member.id) % 3 == 1, "外出"),
+                  else_="事假")
+    db.session.execute(insert(Attendance.__table__).from_select(
+        ["activity_id", "member_id", "present", "absence_reason"],
+        select(Activity.id, Member.id, case((absent, False), else_=True), case((absent, reason), else_=None))
+        .join(Member, Member.affiliation_id == Activity.org_id)))
 
 
 def _transfers(demo):
     """Some letters in flight; a few past their validity without a receipt (口袋党员 risk)."""
     rng, today, rows = demo.random, demo.today, []
-    for n in range(1, 61):
-        mid = rng.choice(demo.members["resident"] + demo.members["mobile_out"])
+    movable = demo.members["resident"] + demo.members["mobile_out"]
+    for n in range(1, demo.scaled(60) + 1):
+        mid = rng.choice(movable)
         community = rng.choice(demo.community_ids)
         within = rng.random() < 0.6
         issued = today - dt.timedelta(days=rng.randint(1, 200))
@@ -259,7 +298,7 @@ def _transfers(demo):
             "receipt_returned_on": issued + dt.timedelta(days=8) if done and valid_until < today else None,
             "state": "completed" if done and valid_until < today else "issued",
         })
-    db.session.execute(insert(Transfer.__table__), rows)
+    insert_rows(db.session, Transfer.__table__, rows)
 
 
 def _advance_sequences():

@@ -5,10 +5,11 @@ The names here are the public contract; they only grow, by optional fields.
 import pluggy
 
 from .admin.scoped import ScopedModelView
+from .bulk import insert_rows
 from .contract import SEVERITIES, BulletinSection, Channel, Check, Mode, Panel, ReminderRule
 from .extensions import db
 
 hookimpl = pluggy.HookimplMarker("wuguan")
 
 __all__ = ["hookimpl", "db", "ScopedModelView", "Mode", "Panel", "Check", "ReminderRule", "BulletinSection",
-           "Channel", "SEVERITIES"]
+           "Channel", "SEVERITIES", "insert_rows"]

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core import demo
-from core.models import AuditEntry, Member, Organization
+from core.models import Activity, Attendance, AuditEntry, Member, Organization
 
 TODAY = dt.date(2026, 11, 29)
 
@@ -73,3 +73,29 @@ def _fingerprint(app_):
 
 def test_demo_is_deterministic(make_app):
     assert _fingerprint(make_app()) == _fingerprint(make_app())
+
+
+def test_the_city_grows_in_its_own_proportions(db):
+    grown = demo.load(today=TODAY, members=3000)
+    assert db.session.scalar(select(func.count()).select_from(Member)) == 3000
+    kinds = dict(db.session.execute(select(Organization.kind, func.count()).group_by(Organization.kind)).all())
+    assert kinds["community"] == round(36 * 3000 / demo.SEED_MEMBERS) == len(grown.community_ids)
+    assert kinds["street"] == -(-kinds["community"] // 6)
+    assert len(grown.members["retired"]) == round(927 * 3000 / demo.SEED_MEMBERS)
+    assert len(grown.employer_member_ids) == 3000 - sum(len(ids) for ids in grown.members.values())
+    attendance = db.session.scalar(select(func.count()).select_from(Attendance).join(Attendance.activity)
+                                   .join(Member, Member.id == Attendance.member_id)
+                                   .where(Activity.org_id == Member.affiliation_id))
+    members_in_branches = db.session.scalar(select(func.count()).select_from(Member)
+                                            .where(Member.affiliation_id.is_not(None)))
+    # 18 meetings a year for each branch member (a few members change branch in the modes' demo data)
+    assert abs(attendance - 18 * members_in_branches) < 0.01 * attendance
+    present = db.session.scalar(select(func.count()).select_from(Attendance).join(Attendance.activity)
+                                .join(Member, Member.id == Attendance.member_id)
+                                .where(Activity.org_id == Member.affiliation_id, Attendance.present))
+    assert 0.85 < present / attendance < 0.95
+
+
+def test_a_city_too_small_to_have_every_category_is_refused(db):
+    with pytest.raises(demo.DemoError, match="至少"):
+        demo.load(today=TODAY, members=999)

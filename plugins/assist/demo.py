@@ -2,10 +2,11 @@
 with gaps so that every 协管 check finds something. Bulk inserts; only `demo.random` and `demo.faker`."""
 import datetime as dt
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from core import rules
 from core.models import Member, Organization
+from core.plugin_api import insert_rows
 
 from .models import Card, Contact, MobileRecord, Station, TempRelation
 
@@ -45,7 +46,7 @@ def load(session, demo):
                 "settled": direction == "out" and long_away and rng.random() < 0.08,
                 "state": state, "station_id": None, "note": None})
             plan[mid] = (direction, since, long_away, state)
-    session.execute(insert(MobileRecord.__table__), records)
+    insert_rows(session, MobileRecord.__table__, records)
     record_ids = dict(session.execute(select(MobileRecord.member_id, MobileRecord.id)).all())
 
     # Two collective stations (集出集管) of outflow members: one with its 临时党支部, one still without.
@@ -67,7 +68,7 @@ def load(session, demo):
             session.add(branch)
             session.flush()
             temp_branch = branch.id
-        session.execute(insert(Station.__table__), [{
+        insert_rows(session, Station.__table__, [{
             "name": ("新疆项目部流动党员管理站" if index == 0 else "深圳电子厂流动党员管理站"),
             "place": ("乌鲁木齐市天山区" if index == 0 else "深圳市南山区"),
             "employer": fake.company(), "org_id": org_id, "temp_branch_id": temp_branch}])
@@ -122,7 +123,7 @@ def load(session, demo):
                           "valid_until": min(rules.add_months(issued, 12), today - dt.timedelta(days=1)),
                           "checked_on": None, "returned_on": None})
         # else gap: away 6 months or more with nothing arranged
-    session.execute(insert(Contact.__table__), contacts)
-    session.execute(insert(Card.__table__), cards)
+    insert_rows(session, Contact.__table__, contacts)
+    insert_rows(session, Card.__table__, cards)
     if relations:
-        session.execute(insert(TempRelation.__table__), relations)
+        insert_rows(session, TempRelation.__table__, relations)

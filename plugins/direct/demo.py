@@ -4,9 +4,10 @@ Only `demo.random` and `demo.faker`; one bulk insert per table."""
 import datetime as dt
 from types import SimpleNamespace
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from core.models import Member, Organization
+from core.plugin_api import insert_rows
 
 from . import SETTINGS
 from .checks import rating_year
@@ -39,12 +40,12 @@ def fill(session, demo):
             zone_rows.append({"community_id": cid, "name": f"第{n}责任区", "note": None})
             building_rows.extend({"community_id": cid, "zone": (cid, f"第{n}责任区"), "building": b,
                                   "units": None if rng.random() < 0.8 else "1-2单元"} for b in take)
-    session.execute(insert(Zone.__table__), zone_rows)
+    insert_rows(session, Zone.__table__, zone_rows)
     zone_ids = {(c, name): zid for zid, c, name in session.execute(
         select(Zone.id, Zone.community_id, Zone.name).where(Zone.community_id.in_(demo.community_ids)))}
     for row in building_rows:
         row["zone_id"] = zone_ids[row.pop("zone")]
-    session.execute(insert(ZoneBuilding.__table__), building_rows)
+    insert_rows(session, ZoneBuilding.__table__, building_rows)
     zone_of = {(row["community_id"], row["building"]): row["zone_id"] for row in building_rows}
 
     # Cards: most residents hold this year's card, some only last year's, some none at all.
@@ -67,7 +68,7 @@ def fill(session, demo):
                 **{key: key in roles for key in ROLES}, "duties": None,
                 "email": f"resident{mid}@mail.example.cn" if rng.random() < 0.3 else None})
             holders.setdefault(cid, []).append(mid)
-    session.execute(insert(Card.__table__), card_rows)
+    insert_rows(session, Card.__table__, card_rows)
 
     # Responsible members: one or two card holders per zone; a few zones left without (zone_unstaffed).
     responsible_rows = []
@@ -77,7 +78,7 @@ def fill(session, demo):
             continue
         for mid in rng.sample(candidates, min(len(candidates), rng.randint(1, 2))):
             responsible_rows.append({"zone_id": zid, "member_id": mid})
-    session.execute(insert(ZoneResponsible.__table__), responsible_rows)
+    insert_rows(session, ZoneResponsible.__table__, responsible_rows)
 
     # Pairings with visits every few weeks; some went quiet (direct.pairing_no_visit).
     pairing_rows, plans = [], []
@@ -96,7 +97,7 @@ def fill(session, demo):
                                  "ended_on": ended, "note": None})
             quiet = rng.random() < 0.15
             plans.append((mid, started, ended or today, rng.randint(70, 150) if quiet else rng.randint(0, 30)))
-    session.execute(insert(Pairing.__table__), pairing_rows)
+    insert_rows(session, Pairing.__table__, pairing_rows)
     pairing_ids = session.scalars(select(Pairing.id).order_by(Pairing.id)).all()[-len(pairing_rows):] \
         if pairing_rows else []
     visit_rows = []
@@ -108,7 +109,7 @@ def fill(session, demo):
                                "result": rng.choice(RESULTS)})
             day += dt.timedelta(days=rng.randint(20, 50))
     if visit_rows:
-        session.execute(insert(Visit.__table__), visit_rows)
+        insert_rows(session, Visit.__table__, visit_rows)
 
     # 争五好: the last year whose deadline has passed, for most residents (the rest: direct.rating_missing).
     rated_year, _deadline = rating_year(SimpleNamespace(today=today, settings=SETTINGS))
@@ -120,4 +121,4 @@ def fill(session, demo):
             met = {key: rng.random() < 0.85 for key in GOODS}
             rating_rows.append({"member_id": mid, "year": rated_year, **met,
                                 "note": "五好全部达标" if all(met.values()) else None})
-    session.execute(insert(Rating.__table__), rating_rows)
+    insert_rows(session, Rating.__table__, rating_rows)

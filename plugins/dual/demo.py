@@ -3,11 +3,12 @@ employers, with posts, registrations, service, evaluations, feedback, opinion re
 gaps for every check. Bulk inserts only; `demo.random` and `demo.faker` only."""
 import datetime as dt
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from core import idcard
 from core.rules import add_months
 from core.models import Activity, Attendance, Member, Organization, WorkUnit
+from core.plugin_api import insert_rows
 
 from . import rules
 from .models import (POST_NAMES, Evaluation, Feedback, OpinionRequest, Post, Registration, Service, Signup,
@@ -18,21 +19,10 @@ ACTIVITIES = ["政策宣传进楼院", "矛盾纠纷调解", "环境卫生整治
 GRADE_WEIGHTS = [("excellent", 20), ("qualified", 70), ("basic", 8), ("unqualified", 2)]
 
 
-def _ids(session, table, rows):
-    """Insert rows without ids and return the new ids in the rows' order."""
-    if not rows:
-        return []
-    result = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-    return [r[0] for r in result]
-
-
 def load(session, demo):
     rng, today = demo.random, demo.today
     settings = dict(rules.DEFAULTS)
     grades = [g for g, w in GRADE_WEIGHTS for _ in range(w)]
-    # Core records no moved-in date; members were recorded in their community well before today.
-    session.execute(update(Member.__table__).where(Member.__table__.c.category == "in_service")
-                    .values(created_at=dt.datetime.combine(today - dt.timedelta(days=400), dt.time(9))))
     members = session.execute(select(Member.id, Member.location_id, Member.work_unit_id)
                               .where(Member.category == "in_service", Member.location_id.is_not(None))
                               .order_by(Member.id)).all()
@@ -47,7 +37,7 @@ def load(session, demo):
             post_rows.append({"org_id": cid, "name": name, "duties": f"在业余时间参加社区{name}工作",
                               "needed": needed, "active": True})
             post_keys.append(cid)
-    post_ids = _ids(session, Post.__table__, post_rows)
+    post_ids = insert_rows(session, Post.__table__, return_ids=True, rows=post_rows)
     posts_of = {}
     for cid, pid in zip(post_keys, post_ids):
         posts_of.setdefault(cid, []).append(pid)
@@ -67,8 +57,7 @@ def load(session, demo):
                          "card_no": f"{codes[cid]}-{n:05d}", "post_id": post, "state": "registered",
                          "left_on": None})
         registered.append((mid, cid, unit, day))
-    for start in range(0, len(reg_rows), 5000):
-        session.execute(insert(Registration.__table__), reg_rows[start:start + 5000])
+    insert_rows(session, Registration.__table__, reg_rows)
 
     # 服务记录: the examined quarter (about 9 in 10 serve) and the quarter before it.
     quarter, q_start, q_end = rules.service_window(today, settings)
@@ -87,16 +76,14 @@ def load(session, demo):
             serve(mid, cid, max(q_start, day), q_end, rng.randint(1, 3))
         if day < previous.start:
             serve(mid, cid, previous.start, previous.end, rng.randint(0, 2))
-    for start in range(0, len(service_rows), 10000):
-        session.execute(insert(Service.__table__), service_rows[start:start + 10000])
+    insert_rows(session, Service.__table__, service_rows)
 
     # 社区评价 for the last complete period: about 97% of those registered in it.
     period = rules.evaluation_due_period(today, settings)
     eval_rows = [{"member_id": mid, "org_id": cid, "period": period.label, "grade": rng.choice(grades),
                   "comment": None, "evaluated_on": period.end - dt.timedelta(days=rng.randint(1, 20))}
                  for mid, cid, unit, day in registered if day < period.end and rng.random() < 0.97]
-    for start in range(0, len(eval_rows), 5000):
-        session.execute(insert(Evaluation.__table__), eval_rows[start:start + 5000])
+    insert_rows(session, Evaluation.__table__, eval_rows)
 
     # 双向反馈 for the last quarter that is due: nine in ten (community, unit) pairs sent.
     fq = rules.feedback_due_quarter(today, settings)
@@ -105,14 +92,13 @@ def load(session, demo):
         if unit is not None and day < fq.end:
             pairs.setdefault((cid, unit), []).append(mid)
     sent = [(key, mids) for key, mids in sorted(pairs.items()) if rng.random() < 0.9]
-    feedback_ids = _ids(session, Feedback.__table__, [
+    feedback_ids = insert_rows(session, Feedback.__table__, return_ids=True, rows=[
         {"org_id": cid, "work_unit_id": unit, "period": fq.label,
          "content": f"{fq.title}，贵单位{len(mids)}名在职党员在社区认领岗位、参加服务，表现良好。",
          "sent_on": fq.end + dt.timedelta(days=rng.randint(1, settings["feedback_due_days"] - 1)),
          "acknowledged_on": None, "acknowledgement": None} for (cid, unit), mids in sent])
     links = [{"feedback_id": fid, "member_id": mid} for fid, (_, mids) in zip(feedback_ids, sent) for mid in mids]
-    for start in range(0, len(links), 10000):
-        session.execute(insert(feedback_member), links[start:start + 10000])
+    insert_rows(session, feedback_member, links)
 
     # 听取意见: 60 requests from employers; a few left unanswered past the deadline.
     units = dict(session.execute(select(WorkUnit.id, WorkUnit.name)).all())
@@ -124,7 +110,7 @@ def load(session, demo):
                          "purpose": f"{units.get(unit, '')}拟提拔任用考察", "received_on": received,
                          "answered_on": answered, "opinion": "该同志在社区表现良好，积极参加志愿服务。" if answered else None})
     opinions[0].update(received_on=today - dt.timedelta(days=40), answered_on=None, opinion=None)
-    session.execute(insert(OpinionRequest.__table__), opinions)
+    insert_rows(session, OpinionRequest.__table__, opinions)
 
     # 定期例会: a meeting of each community's in-service members each of the last three months.
     by_community = {}
@@ -137,10 +123,10 @@ def load(session, demo):
             activity_rows.append({"org_id": demo.branches[cid]["in_service"], "kind": "dual_meeting", "held_on": held,
                                   "topic": f"{held:%Y年%m月}在职党员例会", "notes": None})
             attendees.append(rng.sample(by_community.get(cid, []), min(40, len(by_community.get(cid, [])))))
-    activity_ids = _ids(session, Activity.__table__, activity_rows)
+    activity_ids = insert_rows(session, Activity.__table__, return_ids=True, rows=activity_rows)
     attendance = [{"activity_id": aid, "member_id": mid, "present": True, "absence_reason": None}
                   for aid, mids in zip(activity_ids, attendees) for mid in mids]
-    session.execute(insert(Attendance.__table__), attendance)
+    insert_rows(session, Attendance.__table__, attendance)
 
     # Self-service registrations waiting for staff.
     signups = []
@@ -154,4 +140,4 @@ def load(session, demo):
                         "phone": demo.faker.phone_number(), "employer": rng.choice(list(units.values())),
                         "submitted_at": dt.datetime.combine(today - dt.timedelta(days=rng.randint(0, 10)), dt.time(10)),
                         "address": "demo", "state": "pending", "registration_id": None, "note": None})
-    session.execute(insert(Signup.__table__), signups)
+    insert_rows(session, Signup.__table__, signups)

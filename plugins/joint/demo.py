@@ -2,9 +2,10 @@
 so that every check finds something. Bulk inserts only; `demo.random` and `demo.faker` only."""
 import datetime as dt
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from core.models import Member
+from core.plugin_api import insert_rows
 
 from .models import (FRAIL, TASKS, JointAgreement, JointHardship, JointHardshipAction, JointProfile, JointVisit,
                      task_field)
@@ -71,11 +72,11 @@ def load(session, demo):
                                                          "独居，无人照料", "退休金偏低，生活困难", "房屋漏水")),
                               "reported_on": reported, "state": state, "resolved_on": resolved,
                               "_acted": state != "open" or rng.random() < 0.3})
-    session.execute(insert(JointProfile.__table__), profiles)
-    session.execute(insert(JointVisit.__table__), visits)
+    insert_rows(session, JointProfile.__table__, profiles)
+    insert_rows(session, JointVisit.__table__, visits)
     acted = [h for h in hardships if h.pop("_acted")]
     if hardships:
-        session.execute(insert(JointHardship.__table__), hardships)
+        insert_rows(session, JointHardship.__table__, hardships)
     # Actions point at hardships by id: read the new rows back in one query (no explicit ids inserted).
     found = {(mid, reported): hid for hid, mid, reported in session.execute(
         select(JointHardship.id, JointHardship.member_id, JointHardship.reported_on))}
@@ -87,7 +88,7 @@ def load(session, demo):
                         "acted_on": row["reported_on"] + dt.timedelta(
                             days=rng.randint(0, max(0, (last - row["reported_on"]).days)))})
     if actions:
-        session.execute(insert(JointHardshipAction.__table__), actions)
+        insert_rows(session, JointHardshipAction.__table__, actions)
     # Agreements: each community with two or three of its retirees' former units; some past their review date.
     by_community = {}
     for _member_id, _born, community, unit in retirees:
@@ -105,4 +106,4 @@ def load(session, demo):
                                "community_contact": fake.name(), "unit_contact": fake.name(),
                                "unit_contact_phone": fake.phone_number()})
     if agreements:
-        session.execute(insert(JointAgreement.__table__), agreements)
+        insert_rows(session, JointAgreement.__table__, agreements)

@@ -2,9 +2,10 @@
 branch nearest their building, with 五个一 progress, trainings and referrals, and a few gaps for every check."""
 import datetime as dt
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from core.models import Member, Transfer
+from core.plugin_api import insert_rows
 
 from .models import CATEGORIES, FIVE_ONES, BranchDistance, FiveOnes, Referral, TakeoverRecord, Training
 
@@ -39,7 +40,7 @@ def load(session, demo):
                 distances.append({"community_id": cid, "building": building, "branch_id": branch, "metres": metres})
                 if (cid, building) not in nearest or metres < nearest[(cid, building)][1]:
                     nearest[(cid, building)] = (branch, metres)
-    session.execute(insert(BranchDistance.__table__), distances)
+    insert_rows(session, BranchDistance.__table__, distances)
 
     records, five_ones, trainings, referrals, letters = [], [], [], [], []
     gaps = {"unassigned": 0, "pocket": 0, "behind": 0, "hired": 0}
@@ -98,4 +99,4 @@ def load(session, demo):
     for table, rows in ((TakeoverRecord, records), (FiveOnes, five_ones), (Training, trainings),
                         (Referral, referrals), (Transfer, letters)):
         if rows:
-            session.execute(insert(table.__table__), rows)
+            insert_rows(session, table.__table__, rows)
