@@ -256,6 +256,15 @@ def import_group():
 @with_appcontext
 def import_members_command(path, commit, username, errors_path):
     """Import a member roster: a dry run unless --commit; all rows or none."""
+    from . import roster
+    run_import(path, commit, username, errors_path, check=roster.validate, write=roster.commit,
+               error_report=roster.error_report_xlsx)
+
+
+def run_import(path, commit, username, errors_path, check, write, error_report):
+    """What every `wuguan import` command does with a file (plugins' importers too): dry run or commit
+    as a staffer (or the whole city), print the summary and the errors, exit 1 on any error.
+    `check`/`write(data, filename, staff, progress=)` return a `core.roster.Report`."""
     from pathlib import Path
     from . import roster, scope
     from .models import Staff
@@ -264,23 +273,20 @@ def import_members_command(path, commit, username, errors_path):
         staff = db.session.scalar(select(Staff).where(Staff.username == username))
         if staff is None:
             raise click.ClickException(f"没有工作人员 {username}")
-    data = Path(path).read_bytes()
+    data, name = Path(path).read_bytes(), Path(path).name
     try:
         with audit.acting_as(staff.username, staff.id), \
                 click.progressbar(length=roster.estimate_rows(data) or 1, label="校验", file=sys.stderr) as bar:
-            report = (roster.commit if commit else roster.validate)(
-                data, Path(path).name, staff, progress=lambda rows: bar.update(rows - bar.pos))
+            report = (write if commit else check)(data, name, staff, progress=lambda rows: bar.update(rows - bar.pos))
     except roster.ImportRefused as exc:
         raise click.ClickException(str(exc)) from None
-    counts = report.counts()
-    click.echo(f"共 {counts['rows']} 行：新增 {counts['created']}，更新 {counts['updated']}，"
-               f"不变 {counts['unchanged']}，错误 {counts['errors']}")
+    click.echo(report.summary())
     for error in report.errors[:50]:
         click.echo(f"  第 {error.row} 行 {error.column}「{error.value if error.value is not None else ''}」：{error.message}")
     if len(report.errors) > 50:
         click.echo(f"  …… 另有 {len(report.errors) - 50} 处错误")
     if errors_path and report.errors:
-        Path(errors_path).write_bytes(roster.error_report_xlsx(data, Path(path).name, report))
+        Path(errors_path).write_bytes(error_report(data, name, report))
         click.echo(f"错误报告：{errors_path}")
     if report.errors:
         raise SystemExit(1)

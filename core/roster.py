@@ -104,26 +104,33 @@ class Report:
         return {"rows": self.rows, "created": len(self.created), "updated": len(self.updated),
                 "unchanged": self.unchanged, "errors": len(self.errors)}
 
+    def summary(self):
+        """The counts in one line, for the screen and the command line alike."""
+        c = self.counts()
+        return _("共 %(r)d 行：新增 %(c)d，更新 %(u)d，不变 %(n)d，错误 %(e)d", r=c["rows"], c=c["created"],
+                 u=c["updated"], n=c["unchanged"], e=c["errors"])
+
 
 class ImportRefused(ValueError):
     """The file as a whole cannot be read; the message says why, in Chinese."""
 
 
 # -- reading ---------------------------------------------------------------------------
-def read_table(data, filename):
-    """(headers, iterator of (row number, cells)) from XLSX or CSV bytes, within the limits."""
+def read_table(data, filename, columns=COLUMNS):
+    """(headers, iterator of (row number, cells)) from XLSX or CSV bytes, within the limits.
+    `columns` ({field: headers}) finds the header row; other importers pass their own."""
     lim = limits()
     if len(data) > lim["bytes"]:
         raise ImportRefused(_("文件过大（%(n)s MB），上限为 %(max)s MB",
                               n=round(len(data) / 1048576, 1), max=round(lim["bytes"] / 1048576)))
     if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data, lim)
+        return _read_xlsx(data, lim, columns)
     if filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
         raise ImportRefused(_("文件不是有效的 Excel（.xlsx）表格"))
-    return _read_csv(data)
+    return _read_csv(data, columns)
 
 
-def _read_xlsx(data, lim):
+def _read_xlsx(data, lim, columns):
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         unzipped = sum(info.file_size for info in archive.infolist())
@@ -136,10 +143,10 @@ def _read_xlsx(data, lim):
     except Exception:
         raise ImportRefused(_("文件不是有效的 Excel（.xlsx）表格")) from None
     rows = book.worksheets[0].iter_rows(values_only=True)
-    return _split(((n, list(cells)) for n, cells in enumerate(rows, 1)), lim)
+    return _split(((n, list(cells)) for n, cells in enumerate(rows, 1)), lim, columns)
 
 
-def _read_csv(data):
+def _read_csv(data, columns):
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -151,14 +158,14 @@ def _read_csv(data):
     if "\x00" in text:
         raise ImportRefused(_("文件不是表格（CSV 或 Excel）"))
     rows = csv.reader(io.StringIO(text))
-    return _split(((n, cells) for n, cells in enumerate(rows, 1)), limits())
+    return _split(((n, cells) for n, cells in enumerate(rows, 1)), limits(), columns)
 
 
-def _split(numbered, lim):
+def _split(numbered, lim, columns):
     """Find the header row (the first with a known header), then stream the data rows."""
     for n, cells in numbered:
         headers = [str(c).strip() if c is not None else "" for c in cells]
-        if any(_field_for(h) for h in headers):
+        if any(_field_for(h, columns) for h in headers):
             return headers, _data_rows(numbered, lim)
         if n > 20:
             break
@@ -183,9 +190,9 @@ def _data_rows(numbered, lim):
         yield n, cells
 
 
-def _field_for(header):
+def _field_for(header, columns=COLUMNS):
     header = re.sub(r"\s|[*＊（(].*", "", header or "")
-    for name, variants in COLUMNS.items():
+    for name, variants in columns.items():
         if header in variants:
             return name
     return None
@@ -213,7 +220,12 @@ def parse_date(value):
         raise ValueError(_("日期“%(v)s”不存在", v=text)) from None
 
 
-def _text(value):
+def header_fields(headers, columns):
+    """The field each header stands for (None for a column no field claims)."""
+    return [_field_for(h, columns) for h in headers]
+
+
+def cell_text(value):
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -287,23 +299,23 @@ def _member_from(values, resolver):
         except ValueError as exc:
             errors.append((name, str(exc)))
     for name in ("name", "id_number", "ethnicity", "phone", "address", "building", "unit_no", "room"):
-        fields[name] = _text(values.get(name)) or None
+        fields[name] = cell_text(values.get(name)) or None
     for name, lookup in (("gender", resolver.genders), ("education", resolver.educations),
                          ("category", resolver.categories)):
-        raw = _text(values.get(name))
+        raw = cell_text(values.get(name))
         if raw:
             if raw not in lookup:
                 errors.append((name, _("“%(v)s”不是可用的%(f)s", v=raw, f=COLUMNS[name][0])))
             else:
                 fields[name] = lookup[raw]
     for name, column in ORG_FIELDS.items():
-        raw = _text(values.get(name))
+        raw = cell_text(values.get(name))
         if raw:
             if raw not in resolver.orgs:
                 errors.append((name, _("找不到党组织“%(v)s”，或不在您的管理范围内", v=raw)))
             else:
                 fields[column] = resolver.orgs[raw][0]
-    raw_unit = _text(values.get("work_unit"))
+    raw_unit = cell_text(values.get("work_unit"))
     if raw_unit:
         if raw_unit not in resolver.units:
             errors.append(("work_unit", _("找不到工作单位“%(v)s”", v=raw_unit)))
@@ -454,20 +466,20 @@ def _plain(value):
 
 
 # -- files for staff ------------------------------------------------------------------------
-def template_xlsx():
-    """The roster template: Chinese headers, one explanation row."""
+def template_xlsx(columns=COLUMNS, explanations=EXPLANATION, title="党员名册"):
+    """An import template: Chinese headers, one explanation row."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("党员名册")
+    sheet = book.create_sheet(title)
     bold = Font(bold=True)
     header = []
-    for name, variants in COLUMNS.items():
+    for name, variants in columns.items():
         cell = WriteOnlyCell(sheet, value=variants[0])
         cell.font = bold
         header.append(cell)
     sheet.append(header)
     note = []
-    for name in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=f"{EXPLANATION_MARK}{EXPLANATION.get(name, '可留空')}")
+    for name in columns:
+        cell = WriteOnlyCell(sheet, value=f"{EXPLANATION_MARK}{explanations.get(name, '可留空')}")
         cell.font = Font(italic=True, color="888888")
         note.append(cell)
     sheet.append(note)
@@ -476,15 +488,15 @@ def template_xlsx():
     return out.getvalue()
 
 
-def error_report_xlsx(data, filename, report):
+def error_report_xlsx(data, filename, report, columns=COLUMNS):
     """The file as it came (read again, not kept in memory), with bad cells filled red and explained,
-    and a sheet listing every error."""
+    and a sheet listing every error. `report.errors` name columns by their template header."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("数据")
     bad = {(e.row, e.column): e.message for e in report.errors}
-    column_of = {i: COLUMNS[f][0] if f else None for i, f in enumerate(_field_for(h) for h in report.headers)}
+    column_of = {i: columns[f][0] if f else None for i, f in enumerate(header_fields(report.headers, columns))}
     red = PatternFill("solid", fgColor="FFC7CE")
-    headers, rows = read_table(data, filename)
+    headers, rows = read_table(data, filename, columns)
     sheet.append(headers)
     for n, cells in rows:
         out = []

@@ -64,6 +64,12 @@ def wuguan_bulletin_sections(ctx):
 
 
 @hookimpl
+def wuguan_cli(cli):
+    from .imports import register_cli
+    register_cli(cli)
+
+
+@hookimpl
 def wuguan_demo_data(session, demo):
     from .demo import load
     load(session, demo)

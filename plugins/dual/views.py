@@ -1,17 +1,21 @@
 """双管's screens, under the menu category 双管, each scoped to the staffer's part of the tree."""
 import datetime as dt
 
-from flask import flash
+from flask import flash, url_for
 from flask_admin.actions import action
+from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
 
 from core import privacy
+from core.admin.views.imports import ImportView, UploadForm
 from core.admin.views.labels import choice_formatter, choice_list
 from core.errors import ValidationError
-from core.models import Member, Organization
+from core.models import Member, Organization, WorkUnit
 from core.plugin_api import ScopedModelView, db
 
+from . import imports
 from .models import (GRADES, REGISTRATION_STATES, SIGNUP_STATES, Evaluation, Feedback, OpinionRequest, Post,
                      Registration, Service, Signup)
 
@@ -149,6 +153,35 @@ class SignupView(DualView):
         flash(_("已驳回%(n)d份报到申请", n=len(rows)), "success")
 
 
+class EmployerListForm(UploadForm):
+    employer = QuerySelectField(_l("工作单位"), query_factory=lambda: WorkUnit.query.order_by(WorkUnit.name),
+                                allow_blank=True, blank_text=_l("（按表中“工作单位”列）"))
+
+
+class RegistrationImportView(ImportView):
+    """An employer's list of in-service members, imported as registrations with their communities."""
+    form_class = EmployerListForm
+    background = False  # an employer's list is thousands of rows at most: checked while staff wait
+
+    def options(self, form):
+        return {"employer": form.employer.data.name if form.employer.data else None}
+
+    def check(self, data, name, options):
+        return imports.validate(data, name, current_user, options.get("employer"))
+
+    def write(self, data, name, options):
+        return imports.commit(data, name, current_user, options.get("employer"))
+
+    def error_report(self, data, name, report):
+        return imports.error_report_xlsx(data, name, report)
+
+    def template_file(self):
+        return imports.template_xlsx(), "在职党员名单模板.xlsx"
+
+    def after_commit(self):
+        return url_for("dual_registration.index_view")
+
+
 def register(admin):
     for view, model, name, endpoint in (
             (RegistrationView, Registration, _l("社区报到"), "dual_registration"),
@@ -159,3 +192,4 @@ def register(admin):
             (OpinionRequestView, OpinionRequest, _l("听取意见"), "dual_opinion"),
             (SignupView, Signup, _l("自助报到审核"), "dual_signup")):
         admin.add_view(view(model, db, name=name, category=CATEGORY, endpoint=endpoint))
+    admin.add_view(RegistrationImportView(name=_l("导入单位名单"), category=CATEGORY, endpoint="dual_import"))

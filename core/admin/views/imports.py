@@ -1,4 +1,9 @@
-"""Upload a roster, see what it would do (dry run), then commit it: all rows or none."""
+"""Upload a roster, see what it would do (dry run), then commit it: all rows or none.
+
+`ImportView` is also the base of other importers' screens (双管's employer lists): they override
+the methods between the markers and get the same upload, dry run, commit and error report.
+"""
+import json
 from pathlib import Path
 import secrets
 
@@ -20,6 +25,31 @@ class UploadForm(FlaskForm):
 
 
 class ImportView(StaffOnly, BaseView):
+    form_class = UploadForm
+    # Files larger than IMPORT_BACKGROUND_BYTES go to the workers as an ImportJob (member rosters only).
+    background = True
+
+    # -- what an importer overrides ------------------------------------------------------------
+    def options(self, form):
+        """What the upload form says besides the file, kept with the upload for the commit."""
+        return {}
+
+    def check(self, data, name, options):
+        return roster.validate(data, name, current_user)
+
+    def write(self, data, name, options):
+        return roster.commit(data, name, current_user)
+
+    def error_report(self, data, name, report):
+        return roster.error_report_xlsx(data, name, report)
+
+    def template_file(self):
+        return roster.template_xlsx(), "党员名册模板.xlsx"
+
+    def after_commit(self):
+        return url_for("member.index_view")
+    # ------------------------------------------------------------------------------------------
+
     def is_accessible(self):
         return super().is_accessible() and current_user.role in WRITE_ROLES
 
@@ -35,28 +65,31 @@ class ImportView(StaffOnly, BaseView):
         path = self._folder() / f"{current_user.id}-{token}"
         if not path.exists():
             abort(404)
-        return path.read_bytes(), (path.with_suffix(".name").read_text(encoding="utf-8")
-                                   if path.with_suffix(".name").exists() else "roster")
+        about = path.with_suffix(".json")
+        about = json.loads(about.read_text(encoding="utf-8")) if about.exists() else {}
+        return path.read_bytes(), about.get("filename", "roster"), about.get("options", {})
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
-        form = UploadForm()
+        form = self.form_class()
         report = token = None
         if form.validate_on_submit():
             data = form.file.data.read()
             name = Path(form.file.data.filename or "roster").name
+            options = self.options(form)
             token = secrets.token_hex(12)
             path = self._folder() / f"{current_user.id}-{token}"
-            if len(data) > current_app.config.get("IMPORT_BACKGROUND_BYTES", 512 * 1024):
+            if self.background and len(data) > current_app.config.get("IMPORT_BACKGROUND_BYTES", 512 * 1024):
                 path.write_bytes(data)
                 return redirect(url_for(".job", job_id=self._start_job(path, name).id))
             try:
-                report = roster.validate(data, name, current_user)
+                report = self.check(data, name, options)
             except roster.ImportRefused as exc:
                 form.file.errors = [str(exc)]
             else:
                 path.write_bytes(data)
-                path.with_suffix(".name").write_text(name, encoding="utf-8")
+                path.with_suffix(".json").write_text(json.dumps({"filename": name, "options": options}),
+                                                     encoding="utf-8")
         return self.render("admin/import.html", form=form, report=report, token=token)
 
     # -- large files: on the workers, with a progress bar -------------------------------------
@@ -104,26 +137,24 @@ class ImportView(StaffOnly, BaseView):
     def commit(self, token):
         from flask_wtf.csrf import validate_csrf
         validate_csrf(request.form.get("csrf_token"))
-        data, name = self._upload(token)
+        data, name, options = self._upload(token)
         with audit.acting_as(current_user.username, current_user.id):
-            report = roster.commit(data, name, current_user)
+            report = self.write(data, name, options)
         if report.committed:
-            counts = report.counts()
-            flash(_("已导入：新增 %(c)d，更新 %(u)d，不变 %(n)d", c=counts["created"], u=counts["updated"],
-                    n=counts["unchanged"]), "success")
-            return redirect(url_for("member.index_view"))
+            flash(_("已导入。%(s)s", s=report.summary()), "success")
+            return redirect(self.after_commit())
         flash(_("数据已变化，校验未通过，未导入任何数据"), "error")
-        return self.render("admin/import.html", form=UploadForm(), report=report, token=token)
+        return self.render("admin/import.html", form=self.form_class(), report=report, token=token)
 
     @expose("/errors/<token>")
     def errors(self, token):
-        data, name = self._upload(token)
-        report = roster.validate(data, name, current_user)
-        return _xlsx(roster.error_report_xlsx(data, name, report), f"错误报告-{name.rsplit('.', 1)[0]}.xlsx")
+        data, name, options = self._upload(token)
+        report = self.check(data, name, options)
+        return _xlsx(self.error_report(data, name, report), f"错误报告-{name.rsplit('.', 1)[0]}.xlsx")
 
     @expose("/template")
     def template(self):
-        return _xlsx(roster.template_xlsx(), "党员名册模板.xlsx")
+        return _xlsx(*self.template_file())
 
 
 def _xlsx(body, filename):
