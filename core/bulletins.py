@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 import uuid
 
-from flask import current_app, render_template_string
+from flask import render_template_string
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -25,16 +25,12 @@ from .extensions import db
 from .models import Bulletin, Finding, Member, Organization, WorkUnit
 from .models.base import utcnow
 from .contract import BulletinSection
+from .pdf import new_pdf
 from .plugins import host
 
 log = logging.getLogger("wuguan.bulletins")
 LEASE = dt.timedelta(minutes=15)
 SCOPE_KINDS = {"community": "community", "street": "street"}
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-)
 TEMPLATES = Path(__file__).parent / "templates" / "bulletins"
 
 
@@ -303,27 +299,6 @@ def render_xlsx(title, sections):
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def font_path():
-    """The CJK font embedded in PDFs: WUGUAN_PDF_FONT, else a Debian font package's file."""
-    configured = current_app.config.get("WUGUAN_PDF_FONT")
-    for candidate in ([configured] if configured else FONT_CANDIDATES):
-        if candidate and Path(candidate).exists():
-            return candidate
-    raise RuntimeError(_("生成PDF需要中文字体：请安装 fonts-wqy-microhei，或用 WUGUAN_PDF_FONT 指定字体文件"))
-
-
-def new_pdf(title, orientation="P", page="A4"):
-    """An empty document with the CJK font, for bulletins and for plugins' printed cards and ledgers."""
-    from fpdf import FPDF
-    pdf = FPDF(orientation=orientation, unit="mm", format=page)
-    # One weight serves both: table headings ask for bold, CJK fonts rarely ship one.
-    pdf.add_font("cjk", fname=font_path())
-    pdf.add_font("cjk", style="B", fname=font_path())
-    pdf.set_title(title)
-    pdf.set_creator("wuguan")
-    return pdf
 
 
 def render_pdf(title, sections):

@@ -11,7 +11,7 @@ import pypdfium2
 import pytest
 from sqlalchemy import event, select
 
-from core import bulletins, periods, reminders
+from core import bulletins, pdf, periods, reminders
 from core.extensions import db as database
 from core.models import Bulletin, Finding, WorkUnit
 from core.sweep import run_sweep
@@ -112,7 +112,7 @@ def test_the_pdf_carries_correct_chinese_text_and_renders(app, city, tmp_path):
     assert dark > 500, "the title must be drawn, not left blank"
     # Missing glyphs would be drawn as .notdef boxes; the embedded font has every character used.
     from fontTools.ttLib import TTCollection
-    cmap = TTCollection(bulletins.font_path()).fonts[0].getBestCmap()
+    cmap = TTCollection(pdf.font_path()).fonts[0].getBestCmap()
     assert all(ord(ch) in cmap for ch in text if not ch.isspace())
 
     book = load_workbook(io.BytesIO(bulletin.xlsx))

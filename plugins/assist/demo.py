@@ -23,7 +23,7 @@ def _day(today, lo, hi, rng):
 def load(session, demo):
     rng, fake, today = demo.random, demo.faker, demo.today
     homes = dict(session.execute(select(Member.id, Member.location_id).where(
-        Member.id.in_(demo.members.get("mobile_out", []) + demo.members.get("mobile_in", [])))).all())
+        Member.category.in_(("mobile_out", "mobile_in")))).all())
     cut = (today - rules.add_months(today, -6)).days  # away this many days or more: six months or more
     records, plan = [], {}
     for direction, category in (("out", "mobile_out"), ("in", "mobile_in")):

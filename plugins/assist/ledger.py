@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from core.bulletins import new_pdf
+from core.pdf import new_pdf
 from core.models import Activity, Attendance, Member, Organization
 from core.plugin_api import db
 from core.reminders import template_environment

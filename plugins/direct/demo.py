@@ -22,7 +22,7 @@ def fill(session, demo):
     residents = {}
     for mid, community, building in session.execute(
             select(Member.id, Member.location_id, Member.building)
-            .where(Member.id.in_(demo.members.get("resident", [])))
+            .where(Member.category == "resident")
             .order_by(Member.id)):
         residents.setdefault(community, []).append((mid, building))
     codes = dict(session.execute(select(Organization.id, Organization.code)

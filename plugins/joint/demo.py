@@ -26,7 +26,7 @@ def load(session, demo):
     if not ids:
         return
     retirees = session.execute(select(Member.id, Member.birth_date, Member.location_id, Member.work_unit_id)
-                               .where(Member.id.in_(ids)).order_by(Member.id)).all()
+                               .where(Member.category == "retired").order_by(Member.id)).all()
     task_names = [str(t) for t in TASKS]
     profiles, visits, hardships = [], [], []
     for index, (member_id, born, community, unit) in enumerate(retirees):

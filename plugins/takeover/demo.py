@@ -29,7 +29,7 @@ def load(session, demo):
     if not ids:
         return
     members = session.execute(select(Member.id, Member.category, Member.location_id, Member.building)
-                              .where(Member.id.in_(ids)).order_by(Member.id)).all()
+                              .where(Member.category.in_(CATEGORIES)).order_by(Member.id)).all()
     # The distance table: every building of each community to each of its branches.
     branch_ids = {cid: [b for role, b in roles.items() if role != "mobile"] for cid, roles in demo.branches.items()}
     distances, nearest = [], {}
