@@ -7,7 +7,7 @@ its history stays in one place. `org_id` lets the admin scope it by subtree.
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -26,7 +26,7 @@ class Finding(Audited, db.Model):
     check_code: Mapped[str] = mapped_column(String(80), index=True)
     severity: Mapped[str] = mapped_column(String(16), index=True)
     subject_type: Mapped[str] = mapped_column(String(32), default="member")
-    subject_id: Mapped[int] = mapped_column(Integer)
+    subject_id: Mapped[int] = mapped_column(BigInteger)
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     detail: Mapped[str] = mapped_column(String(500), default="")
     state: Mapped[str] = mapped_column(String(16), default="open", index=True)
@@ -55,7 +55,7 @@ class FindingHit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(Integer)
     check_code: Mapped[str] = mapped_column(String(80))
-    subject_id: Mapped[int] = mapped_column(Integer)
+    subject_id: Mapped[int] = mapped_column(BigInteger)
     org_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str] = mapped_column(String(500), default="")
 

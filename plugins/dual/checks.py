@@ -2,7 +2,7 @@
 import datetime as dt
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import and_, exists, func, literal, select
+from sqlalchemy import BigInteger, and_, cast, exists, func, literal, select
 
 from core.checks import sql_message
 from core.models import Member, WorkUnit
@@ -61,7 +61,7 @@ def feedback_due(ctx):
     quarter = rules.feedback_due_quarter(ctx.today, ctx.settings)
     sent = exists().where(Feedback.org_id == Registration.org_id, Feedback.work_unit_id == Member.work_unit_id,
                           Feedback.period == quarter.label, Feedback.sent_on.is_not(None))
-    return (select((Registration.org_id * rules.PAIR_BASE + Member.work_unit_id).label("subject_id"),
+    return (select((cast(Registration.org_id, BigInteger) * rules.PAIR_BASE + Member.work_unit_id).label("subject_id"),
                    Registration.org_id.label("org_id"),
                    sql_message(_("%(q)s向“%(unit)s”的反馈逾期%(n)s天未发送"), q=quarter.title, unit=WorkUnit.name,
                                n=ctx.settings["feedback_due_days"]).label("detail"))

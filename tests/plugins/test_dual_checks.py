@@ -191,3 +191,20 @@ def test_statements_per_check_do_not_grow_with_rows(world, db):
     assert all(large_rows[c] > small_rows[c] for c in ("dual.unregistered", "dual.no_service",
                                                        "dual.evaluation_missing", "dual.opinion_overdue",
                                                        "dual.post_unfilled"))
+
+
+def test_feedback_due_in_a_city_whose_community_ids_pass_32_bits_of_pairs(world, run_sweep, db):
+    tree, unit, _ = world
+    # In a city of a million members there are tens of thousands of organizations.
+    community = Organization(id=30000, kind="community", name="龙首社区党委", code="C30000", parent=tree["street"])
+    db.session.add(community)
+    db.session.commit()
+    person = in_service(tree, unit, "集团党员", location=community, liaison_group=None)
+    db.session.add(person)
+    db.session.commit()
+    db.session.add(register(person, community, dt.date(2025, 3, 1)))
+    db.session.commit()
+    subject = 30000 * PAIR_BASE + unit.id
+    assert subject > 2**31
+    found = run_sweep(today=TODAY, codes=["dual.feedback_due"]).get("dual.feedback_due", {})
+    assert set(found) == {subject}
