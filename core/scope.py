@@ -30,11 +30,12 @@ class Operator:
 OPERATOR = Operator()
 
 
-def rule(model):
-    """Register how rows of `model` relate to the tree: fn(orgs, staff) -> clause, `orgs` org ids
-    (a list or a Select: use it only as `column.in_(orgs)`)."""
+def rule(model, orgs=True):
+    """Register how rows of `model` relate to the tree: fn(orgs, staff) -> clause, `orgs` the subtree's
+    org ids (a list or a Select: use it only as `column.in_(orgs)`), or None for a rule declared
+    with orgs=False, which spares the statement that lists them."""
     def register(fn):
-        _RULES[model] = fn
+        _RULES[model] = (fn, orgs)
         return fn
     return register
 
@@ -71,7 +72,8 @@ def clause(model, staff=None):
         return true()
     if staff.org is None or model not in _RULES:
         return false()
-    return _RULES[model](subtree(staff.org.path), staff)
+    fn, orgs = _RULES[model]
+    return fn(subtree(staff.org.path) if orgs else None, staff)
 
 
 def linkable_orgs(staff=None):
@@ -89,7 +91,7 @@ def member_ids(orgs):
     return select(Member.id).where(or_(Member.affiliation_id.in_(orgs), Member.location_id.in_(orgs)))
 
 
-@rule(Organization)
+@rule(Organization, orgs=False)
 def _organizations(orgs, staff):
     return Organization.in_subtree(staff.org.path)
 
@@ -120,7 +122,7 @@ def _staff(orgs, staff):
     return Staff.org_id.in_(orgs)
 
 
-@rule(WorkUnit)
+@rule(WorkUnit, orgs=False)
 def _work_units(orgs, staff):
     """Units are the city's shared address book of employers: every staffer may look them up."""
     return true()
@@ -152,6 +154,6 @@ def _bulletins(orgs, staff):
     return Bulletin.org_id.in_(orgs)
 
 
-@rule(InboxItem)
+@rule(InboxItem, orgs=False)
 def _inbox(orgs, staff):
     return InboxItem.staff_id == staff.id
