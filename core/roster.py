@@ -9,6 +9,7 @@ with a message instead of exhausting the machine.
 """
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import re
@@ -21,11 +22,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, inspect, select, update
 
 from . import audit, scope
 from .errors import ValidationError
-from .extensions import db
+from .extensions import db, scalar_defaults
 from .models import Member, Organization, WorkUnit
 from .models import members as m
 from .models.base import utcnow
@@ -64,6 +65,7 @@ EXPLANATION = {
 }
 EXPLANATION_MARK = "（说明）"
 PROGRESS_EVERY = 1000
+CHUNK_ROWS = 1000  # rows checked against the database at a time
 EMPTY_ROWS_TO_STOP = 1000
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -89,8 +91,8 @@ class Report:
     filename: str
     checksum: str
     rows: int = 0
-    created: list = field(default_factory=list)
-    updated: list = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
     unchanged: int = 0
     errors: list = field(default_factory=list)
     headers: list = field(default_factory=list)
@@ -101,7 +103,7 @@ class Report:
         return not self.errors
 
     def counts(self):
-        return {"rows": self.rows, "created": len(self.created), "updated": len(self.updated),
+        return {"rows": self.rows, "created": self.created, "updated": self.updated,
                 "unchanged": self.unchanged, "errors": len(self.errors)}
 
 
@@ -246,9 +248,32 @@ class Resolver:
         self.educations = _titles(m.EDUCATIONS)
 
 
+class Candidate:
+    """A roster row as `Member.validate` sees a new member, without the ORM's bookkeeping:
+    building a mapped Member per row cost about as much as checking it. The rules stay
+    Member's own; this only carries the values and the columns' defaults."""
+
+    validate = Member.validate
+
+    def __init__(self, **fields):
+        self.__dict__.update(_blank_member(), **fields)
+
+
+@functools.cache
+def _blank_member():
+    """Every attribute of a new Member: its columns' defaults, else None (relationships too)."""
+    return {**{attr.key: None for attr in inspect(Member).attrs}, **scalar_defaults(Member)}
+
+
 def validate(data, filename, staff, progress=None):
     """Read and check every row; nothing is written. Returns a Report.
     `progress(rows read)` is called every PROGRESS_EVERY rows, for a progress bar."""
+    return _check(data, filename, staff, progress)
+
+
+def _check(data, filename, staff, progress, keep=None):
+    """Validate as a stream, a chunk of rows at a time; `keep(created, updated)`, if given,
+    receives each chunk's rows to write (created as tuples in VALUE_KEYS' order)."""
     report = Report(filename=filename, checksum=hashlib.sha256(data).hexdigest())
     headers, rows = read_table(data, filename)
     report.headers = headers
@@ -257,7 +282,8 @@ def validate(data, filename, staff, progress=None):
     if missing:
         raise ImportRefused(_("缺少必需的列：%(c)s", c="、".join(missing)))
     resolver = Resolver(staff)
-    parsed, seen = [], {}
+    in_scope = scope.clause(Member, staff)
+    chunk, seen = [], {}
     for n, cells in rows:
         report.rows += 1
         if progress and report.rows % PROGRESS_EVERY == 0:
@@ -273,8 +299,11 @@ def validate(data, filename, staff, progress=None):
                                           _("与第 %(r)d 行的身份证号码重复", r=seen[member.id_number])))
             continue
         seen[member.id_number] = n
-        parsed.append((n, member))
-    _against_database(parsed, report, staff)
+        chunk.append((n, member))
+        if len(chunk) == CHUNK_ROWS:
+            _against_database(chunk, report, in_scope, keep)
+            chunk = []
+    _against_database(chunk, report, in_scope, keep)
     return report
 
 
@@ -310,7 +339,7 @@ def _member_from(values, resolver):
         else:
             fields["work_unit_id"] = resolver.units[raw_unit]
     fields["status"] = "full" if fields.get("confirmed_on") else "probationary"
-    member = Member(**{k: v for k, v in fields.items() if v is not None})
+    member = Candidate(**{k: v for k, v in fields.items() if v is not None})
     _attach_orgs(member, resolver)
     try:
         member.validate()
@@ -330,25 +359,24 @@ def _attach_orgs(member, resolver):
             member.__dict__[relation] = resolver.stand_ins[oid]
 
 
-def _against_database(parsed, report, staff):
+def _against_database(parsed, report, in_scope, keep):
     """Match by 身份证: new rows are created, changed rows updated (if in scope), the rest unchanged."""
-    existing = {}
+    if not parsed:
+        return
     numbers = [mem.id_number for _, mem in parsed]
-    for start in range(0, len(numbers), 1000):
-        chunk = numbers[start:start + 1000]
-        for row in db.session.execute(select(Member.__table__).where(Member.id_number.in_(chunk))).mappings():
-            existing[row["id_number"]] = dict(row)
+    existing = {row["id_number"]: dict(row) for row in db.session.execute(
+        select(Member.__table__).where(Member.id_number.in_(numbers))).mappings()}
     visible = set()
     if existing:
-        ids = [row["id"] for row in existing.values()]
-        for start in range(0, len(ids), 1000):
-            visible.update(db.session.scalars(select(Member.id).where(
-                Member.id.in_(ids[start:start + 1000]), scope.clause(Member, staff))))
+        visible.update(db.session.scalars(select(Member.id).where(
+            Member.id.in_([row["id"] for row in existing.values()]), in_scope)))
+    created, updated = [], []
     for n, member in parsed:
         values = _values(member)
         old = existing.get(member.id_number)
         if old is None:
-            report.created.append(values)
+            report.created += 1
+            created.append(tuple(values.values()))
             continue
         if old["id"] not in visible:
             report.errors.append(RowError(n, COLUMNS["id_number"][0], member.id_number,
@@ -356,34 +384,45 @@ def _against_database(parsed, report, staff):
             continue
         changes = {k: v for k, v in values.items() if v is not None and old.get(k) != v}
         if changes:
-            report.updated.append({"id": old["id"], **changes})
+            report.updated += 1
+            updated.append({"id": old["id"], **changes})
         else:
             report.unchanged += 1
+    if keep and report.ok:
+        keep(created, updated)
+
+
+# What a roster row sets on a member; name_pinyin and name_initials are set by Member.validate.
+VALUE_KEYS = ("name", "gender", "ethnicity", "birth_date", "id_number", "phone", "address", "building", "unit_no",
+              "room", "education", "joined_on", "confirmed_on", "status", "category", "affiliation_id",
+              "location_id", "liaison_group_id", "work_unit_id", "name_pinyin", "name_initials")
 
 
 def _values(member):
-    keys = ["name", "gender", "ethnicity", "birth_date", "id_number", "phone", "address", "building", "unit_no",
-            "room", "education", "joined_on", "confirmed_on", "status", "category", "affiliation_id",
-            "location_id", "liaison_group_id", "work_unit_id"]
-    keys += ["name_pinyin", "name_initials"]  # set by Member.validate
-    return {k: getattr(member, k) for k in keys}
+    return {k: getattr(member, k) for k in VALUE_KEYS}
 
 
 # -- committing ---------------------------------------------------------------------------
 def commit(data, filename, staff, progress=None):
-    """Validate again and write everything in one transaction, or nothing if any row is wrong."""
-    report = validate(data, filename, staff, progress)
+    """Check every row, then write them all in one transaction, or nothing if any row is wrong.
+    The file is read once: the rows to write are kept, compactly, while checking."""
+    created, updated = [], []
+
+    def keep(new, changed):
+        created.extend(new)
+        updated.extend(changed)
+
+    report = _check(data, filename, staff, progress, keep)
     if not report.ok:
         return report
     now = utcnow()
     try:
-        if report.created:
-            rows = [{**r, "state": "active", "probation_extension_months": 0, "created_at": now, "updated_at": now}
-                    for r in report.created]
-            for start in range(0, len(rows), 5000):
-                db.session.execute(insert(Member.__table__), rows[start:start + 5000])
+        constant = {"state": "active", "probation_extension_months": 0, "created_at": now, "updated_at": now}
+        for start in range(0, len(created), 5000):
+            db.session.execute(insert(Member.__table__),
+                               [{**dict(zip(VALUE_KEYS, r)), **constant} for r in created[start:start + 5000]])
         by_keys = {}
-        for row in report.updated:
+        for row in updated:
             by_keys.setdefault(tuple(sorted(row)), []).append(row)
         for keys, rows in by_keys.items():
             table = Member.__table__
