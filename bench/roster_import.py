@@ -7,6 +7,7 @@ Targets (issue 12): under 60 s and under 500 MB for 100,000 rows on PostgreSQL.
 import argparse
 import datetime as dt
 import io
+import json
 import random
 import resource
 import sys
@@ -40,16 +41,13 @@ def peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100000)
-    parser.add_argument("--database-url")
-    args = parser.parse_args()
+def measure(rows, database_url=None, report=print):
+    """{dry_run_s, commit_s, peak_mb} of a `rows`-row roster, in a fresh schema (or SQLite file)."""
     from core import create_app, roster, scope
     from core.cli import upgrade_database
     from core.extensions import db
     from core.models import Organization
-    url, _ = database_for(args.rows, args.database_url)
+    url, _ = database_for(rows, database_url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "IMPORT_MAX_BYTES": 200 * 1024 * 1024})
     with app.app_context():
         upgrade_database()
@@ -57,17 +55,26 @@ def main():
         branch = Organization(kind="branch", name="压测社区第一党支部", code="IMPB1", parent=community)
         db.session.add_all([community, branch])
         db.session.commit()
-        data = roster_file(args.rows, community.code, branch.code)
-        print(f"file: {len(data) / 1048576:.1f} MB, {args.rows} rows; peak so far {peak_mb():.0f} MB")
+        data = roster_file(rows, community.code, branch.code)
+        report(f"file: {len(data) / 1048576:.1f} MB, {rows} rows; peak so far {peak_mb():.0f} MB")
         started = time.monotonic()
-        report = roster.validate(data, "bench.xlsx", scope.OPERATOR)
-        checked = time.monotonic() - started
-        print(f"dry run: {checked:.1f} s, {report.counts()}, peak {peak_mb():.0f} MB")
-        del report
+        checked = roster.validate(data, "bench.xlsx", scope.OPERATOR)
+        dry_run = time.monotonic() - started
+        report(f"dry run: {dry_run:.1f} s, {checked.counts()}, peak {peak_mb():.0f} MB")
+        del checked
         started = time.monotonic()
-        report = roster.commit(data, "bench.xlsx", scope.OPERATOR)
-        print(f"commit (checks again, then writes): {time.monotonic() - started:.1f} s, committed={report.committed}, "
-              f"peak {peak_mb():.0f} MB")
+        written = roster.commit(data, "bench.xlsx", scope.OPERATOR)
+        committed = time.monotonic() - started
+        report(f"commit: {committed:.1f} s, committed={written.committed}, peak {peak_mb():.0f} MB")
+    return {"dry_run_s": round(dry_run, 1), "commit_s": round(committed, 1), "peak_mb": round(peak_mb())}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100000)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    print(json.dumps(measure(args.rows, args.database_url)))
 
 
 if __name__ == "__main__":
