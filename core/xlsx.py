@@ -213,5 +213,8 @@ class _SheetReader:
             return from_ISO8601(raw)
         number = float(raw) if any(c in raw for c in ".Ee") else int(raw)
         if self.style is not None and int(self.style) in self.dates:
-            return from_excel(number, self.epoch, timedelta=self.dates[int(self.style)])
+            try:
+                return from_excel(number, self.epoch, timedelta=self.dates[int(self.style)])
+            except (OverflowError, ValueError):
+                return "#VALUE!"  # a date out of range: what openpyxl gives, and the row's check then reports it
         return number
