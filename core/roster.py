@@ -420,10 +420,7 @@ def commit(data, filename, staff, progress=None):
         return report
     now = utcnow()
     try:
-        constant = {"state": "active", "probation_extension_months": 0, "created_at": now, "updated_at": now}
-        for start in range(0, len(created), 5000):
-            db.session.execute(insert(Member.__table__),
-                               [{**dict(zip(VALUE_KEYS, r)), **constant} for r in created[start:start + 5000]])
+        _insert_members(created, now)
         by_keys = {}
         for row in updated:
             by_keys.setdefault(tuple(sorted(row)), []).append(row)
@@ -440,6 +437,23 @@ def commit(data, filename, staff, progress=None):
         raise
     report.committed = True
     return report
+
+
+def _insert_members(rows, now):
+    """New members, in the session's transaction: on PostgreSQL by COPY (an INSERT per row through
+    psycopg took a third of a 100,000-row commit), elsewhere by INSERTs of 5,000 rows."""
+    columns = VALUE_KEYS + ("state", "probation_extension_months", "created_at", "updated_at")
+    constant = ("active", 0, now, now)
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        with connection.connection.driver_connection.cursor() as cursor:
+            with cursor.copy(f"COPY {Member.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row + constant)
+        return
+    for start in range(0, len(rows), 5000):
+        connection.execute(insert(Member.__table__),
+                           [dict(zip(columns, r + constant)) for r in rows[start:start + 5000]])
 
 
 # -- on the workers ---------------------------------------------------------------------------
