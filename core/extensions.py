@@ -1,4 +1,6 @@
 """The Flask extensions, created once and bound to an app in `create_app`."""
+import functools
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -25,15 +27,21 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+@functools.cache
+def scalar_defaults(model):
+    """{attribute: default} of the model's columns that have a plain value as their default."""
+    return {attr.key: attr.columns[0].default.arg for attr in inspect(model).column_attrs
+            if attr.columns[0].default is not None and attr.columns[0].default.is_scalar}
+
+
 @event.listens_for(Mapper, "init")
 def _scalar_defaults(target, args, kwargs):
     """Give new objects their columns' scalar defaults at once, so validation sees them before INSERT."""
     if not isinstance(target, db.Model):
         return
-    for column_attr in inspect(type(target)).column_attrs:
-        column = column_attr.columns[0]
-        if column_attr.key not in kwargs and column.default is not None and column.default.is_scalar:
-            setattr(target, column_attr.key, column.default.arg)
+    for key, value in scalar_defaults(type(target)).items():
+        if key not in kwargs:
+            setattr(target, key, value)
 
 
 migrate = Migrate()

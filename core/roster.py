@@ -9,6 +9,7 @@ with a message instead of exhausting the machine.
 """
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import re
@@ -17,15 +18,16 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, inspect, select, update
 
-from . import audit, scope
+from . import audit, scope, xlsx
+from .bulk import insert_rows
 from .errors import ValidationError
-from .extensions import db
+from .extensions import db, scalar_defaults
 from .models import Member, Organization, WorkUnit
 from .models import members as m
 from .models.base import utcnow
@@ -64,6 +66,7 @@ EXPLANATION = {
 }
 EXPLANATION_MARK = "（说明）"
 PROGRESS_EVERY = 1000
+CHUNK_ROWS = 1000  # rows checked against the database at a time
 EMPTY_ROWS_TO_STOP = 1000
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -89,8 +92,8 @@ class Report:
     filename: str
     checksum: str
     rows: int = 0
-    created: list = field(default_factory=list)
-    updated: list = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
     unchanged: int = 0
     errors: list = field(default_factory=list)
     headers: list = field(default_factory=list)
@@ -101,7 +104,7 @@ class Report:
         return not self.errors
 
     def counts(self):
-        return {"rows": self.rows, "created": len(self.created), "updated": len(self.updated),
+        return {"rows": self.rows, "created": self.created, "updated": self.updated,
                 "unchanged": self.unchanged, "errors": len(self.errors)}
 
     def summary(self):
@@ -138,12 +141,15 @@ def _read_xlsx(data, lim, columns):
         raise ImportRefused(_("文件不是有效的 Excel（.xlsx）表格")) from None
     if unzipped > lim["unzipped"]:
         raise ImportRefused(_("文件解压后过大，疑似压缩炸弹，已拒绝"))
+    return _split(_xlsx_rows(archive), lim, columns)
+
+
+def _xlsx_rows(archive):
+    """A part missing, malformed or pointing nowhere, wherever in the file: the same refusal."""
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        yield from xlsx.rows(archive)
     except Exception:
         raise ImportRefused(_("文件不是有效的 Excel（.xlsx）表格")) from None
-    rows = book.worksheets[0].iter_rows(values_only=True)
-    return _split(((n, list(cells)) for n, cells in enumerate(rows, 1)), lim, columns)
 
 
 def _read_csv(data, columns):
@@ -258,9 +264,32 @@ class Resolver:
         self.educations = _titles(m.EDUCATIONS)
 
 
+class Candidate:
+    """A roster row as `Member.validate` sees a new member, without the ORM's bookkeeping:
+    building a mapped Member per row cost about as much as checking it. The rules stay
+    Member's own; this only carries the values and the columns' defaults."""
+
+    validate = Member.validate
+
+    def __init__(self, **fields):
+        self.__dict__.update(_blank_member(), **fields)
+
+
+@functools.cache
+def _blank_member():
+    """Every attribute of a new Member: its columns' defaults, else None (relationships too)."""
+    return {**{attr.key: None for attr in inspect(Member).attrs}, **scalar_defaults(Member)}
+
+
 def validate(data, filename, staff, progress=None):
     """Read and check every row; nothing is written. Returns a Report.
     `progress(rows read)` is called every PROGRESS_EVERY rows, for a progress bar."""
+    return _check(data, filename, staff, progress)
+
+
+def _check(data, filename, staff, progress, keep=None):
+    """Validate as a stream, a chunk of rows at a time; `keep(created, updated)`, if given,
+    receives each chunk's rows to write (created as tuples in VALUE_KEYS' order)."""
     report = Report(filename=filename, checksum=hashlib.sha256(data).hexdigest())
     headers, rows = read_table(data, filename)
     report.headers = headers
@@ -269,7 +298,8 @@ def validate(data, filename, staff, progress=None):
     if missing:
         raise ImportRefused(_("缺少必需的列：%(c)s", c="、".join(missing)))
     resolver = Resolver(staff)
-    parsed, seen = [], {}
+    in_scope = scope.clause(Member, staff)
+    chunk, seen = [], {}
     for n, cells in rows:
         report.rows += 1
         if progress and report.rows % PROGRESS_EVERY == 0:
@@ -285,8 +315,11 @@ def validate(data, filename, staff, progress=None):
                                           _("与第 %(r)d 行的身份证号码重复", r=seen[member.id_number])))
             continue
         seen[member.id_number] = n
-        parsed.append((n, member))
-    _against_database(parsed, report, staff)
+        chunk.append((n, member))
+        if len(chunk) == CHUNK_ROWS:
+            _against_database(chunk, report, in_scope, keep)
+            chunk = []
+    _against_database(chunk, report, in_scope, keep)
     return report
 
 
@@ -322,7 +355,7 @@ def _member_from(values, resolver):
         else:
             fields["work_unit_id"] = resolver.units[raw_unit]
     fields["status"] = "full" if fields.get("confirmed_on") else "probationary"
-    member = Member(**{k: v for k, v in fields.items() if v is not None})
+    member = Candidate(**{k: v for k, v in fields.items() if v is not None})
     _attach_orgs(member, resolver)
     try:
         member.validate()
@@ -342,25 +375,24 @@ def _attach_orgs(member, resolver):
             member.__dict__[relation] = resolver.stand_ins[oid]
 
 
-def _against_database(parsed, report, staff):
+def _against_database(parsed, report, in_scope, keep):
     """Match by 身份证: new rows are created, changed rows updated (if in scope), the rest unchanged."""
-    existing = {}
+    if not parsed:
+        return
     numbers = [mem.id_number for _, mem in parsed]
-    for start in range(0, len(numbers), 1000):
-        chunk = numbers[start:start + 1000]
-        for row in db.session.execute(select(Member.__table__).where(Member.id_number.in_(chunk))).mappings():
-            existing[row["id_number"]] = dict(row)
+    existing = {row["id_number"]: dict(row) for row in db.session.execute(
+        select(Member.__table__).where(Member.id_number.in_(numbers))).mappings()}
     visible = set()
     if existing:
-        ids = [row["id"] for row in existing.values()]
-        for start in range(0, len(ids), 1000):
-            visible.update(db.session.scalars(select(Member.id).where(
-                Member.id.in_(ids[start:start + 1000]), scope.clause(Member, staff))))
+        visible.update(db.session.scalars(select(Member.id).where(
+            Member.id.in_([row["id"] for row in existing.values()]), in_scope)))
+    created, updated = [], []
     for n, member in parsed:
         values = _values(member)
         old = existing.get(member.id_number)
         if old is None:
-            report.created.append(values)
+            report.created += 1
+            created.append(tuple(values.values()))
             continue
         if old["id"] not in visible:
             report.errors.append(RowError(n, COLUMNS["id_number"][0], member.id_number,
@@ -368,34 +400,42 @@ def _against_database(parsed, report, staff):
             continue
         changes = {k: v for k, v in values.items() if v is not None and old.get(k) != v}
         if changes:
-            report.updated.append({"id": old["id"], **changes})
+            report.updated += 1
+            updated.append({"id": old["id"], **changes})
         else:
             report.unchanged += 1
+    if keep and report.ok:
+        keep(created, updated)
+
+
+# What a roster row sets on a member; name_pinyin and name_initials are set by Member.validate.
+VALUE_KEYS = ("name", "gender", "ethnicity", "birth_date", "id_number", "phone", "address", "building", "unit_no",
+              "room", "education", "joined_on", "confirmed_on", "status", "category", "affiliation_id",
+              "location_id", "liaison_group_id", "work_unit_id", "name_pinyin", "name_initials")
 
 
 def _values(member):
-    keys = ["name", "gender", "ethnicity", "birth_date", "id_number", "phone", "address", "building", "unit_no",
-            "room", "education", "joined_on", "confirmed_on", "status", "category", "affiliation_id",
-            "location_id", "liaison_group_id", "work_unit_id"]
-    keys += ["name_pinyin", "name_initials"]  # set by Member.validate
-    return {k: getattr(member, k) for k in keys}
+    return {k: getattr(member, k) for k in VALUE_KEYS}
 
 
 # -- committing ---------------------------------------------------------------------------
 def commit(data, filename, staff, progress=None):
-    """Validate again and write everything in one transaction, or nothing if any row is wrong."""
-    report = validate(data, filename, staff, progress)
+    """Check every row, then write them all in one transaction, or nothing if any row is wrong.
+    The file is read once: the rows to write are kept, compactly, while checking."""
+    created, updated = [], []
+
+    def keep(new, changed):
+        created.extend(new)
+        updated.extend(changed)
+
+    report = _check(data, filename, staff, progress, keep)
     if not report.ok:
         return report
     now = utcnow()
     try:
-        if report.created:
-            rows = [{**r, "state": "active", "probation_extension_months": 0, "created_at": now, "updated_at": now}
-                    for r in report.created]
-            for start in range(0, len(rows), 5000):
-                db.session.execute(insert(Member.__table__), rows[start:start + 5000])
+        _insert_members(created, now)
         by_keys = {}
-        for row in report.updated:
+        for row in updated:
             by_keys.setdefault(tuple(sorted(row)), []).append(row)
         for keys, rows in by_keys.items():
             table = Member.__table__
@@ -412,12 +452,19 @@ def commit(data, filename, staff, progress=None):
     return report
 
 
+def _insert_members(rows, now):
+    """New members (kept as tuples while checking: a 100,000-row file in little memory)."""
+    columns = VALUE_KEYS + ("state", "probation_extension_months", "created_at", "updated_at")
+    constant = ("active", 0, now, now)
+    insert_rows(db.session, Member.__table__, (dict(zip(columns, row + constant)) for row in rows))
+
+
 # -- on the workers ---------------------------------------------------------------------------
 def estimate_rows(data):
-    """A cheap row count for the progress bar: the sheet's stated size, or the CSV's lines."""
+    """A cheap row count for the progress bar: the sheet's row tags, or the CSV's lines."""
     if data[:4] == b"PK\x03\x04":
         try:
-            return load_workbook(io.BytesIO(data), read_only=True).worksheets[0].max_row
+            return xlsx.count_rows(zipfile.ZipFile(io.BytesIO(data)))
         except Exception:
             return None
     return data.count(b"\n")

@@ -3,10 +3,12 @@
 With sequential scans disabled, a plan that still scans `member` sequentially has no
 usable index: that is what these tests catch, whatever the table's size.
 """
-import pytest
-from sqlalchemy import select, text
+import datetime as dt
 
-from core import scope
+import pytest
+from sqlalchemy import insert, select, text
+
+from core import idcard, scope
 from core.models import Member, Organization, Staff
 from factories import member, org_tree
 
@@ -51,3 +53,33 @@ def test_subtree_uses_the_path_index(pg):
     tree = org_tree()
     text_plan = plan(pg, select(Organization.id).where(Organization.in_subtree(tree["street"].path)))
     assert "Seq Scan on organization" not in text_plan, text_plan
+
+
+def test_a_streets_pinyin_search_starts_from_the_search_index(pg):
+    """A street's few matches among a city's come from the search's index, not from a walk of the
+    member table in id order testing every row against the scope's subquery (260 ms at a million).
+    The street holds 1 member in 20, and 1 in 20 is called 张三, as unrelated as in life."""
+    tree = org_tree()
+    elsewhere = Organization(kind="community", name="远方社区党委", code="F1",
+                             parent=Organization(kind="street", name="远方街道党工委", code="F", parent=tree["district"]))
+    pg.session.add(elsewhere)
+    pg.session.commit()
+    rows = []
+    for n in range(4000):
+        home = tree["community"] if n % 20 == 0 else elsewhere
+        name = ("张三", "zhangsan", "zs") if n // 20 % 20 == 0 else ("李四", "lisi", "ls")
+        birth = dt.date(1950, 1, 1) + dt.timedelta(days=n)
+        rows.append(dict(zip(("name", "name_pinyin", "name_initials"), name), gender="female", birth_date=birth,
+                         id_number=idcard.make_number("620302", birth, 1, "female"), joined_on=dt.date(1990, 1, 1),
+                         category="retired", location_id=home.id, affiliation_id=home.id))
+    pg.session.execute(insert(Member.__table__), rows)
+    pg.session.commit()
+    with pg.engine.connect() as conn:
+        conn.execute(text("ANALYZE member"))
+        conn.commit()
+    staff = Staff(username="s", display_name="s", role="street", org=tree["street"])
+    text_plan = plan(pg, members_page(scope.clause(Member, staff) & Member.search("zs")))
+    assert "Seq Scan on member" not in text_plan, text_plan
+    assert "SubPlan" not in text_plan, text_plan
+    assert "using pk_member" not in text_plan, text_plan
+    assert "ix_member_name_initials" in text_plan, text_plan

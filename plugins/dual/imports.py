@@ -15,14 +15,14 @@ import hashlib
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
-from sqlalchemy import insert, or_, select
+from sqlalchemy import or_, select
 
 from core import audit, roster, scope
 from core.errors import ValidationError
 from core.models import Member, Organization, WorkUnit
 from core.models.base import utcnow
 from core.models.members import GENDERS
-from core.plugin_api import db
+from core.plugin_api import db, insert_rows
 
 from .models import Registration
 
@@ -61,6 +61,7 @@ CHUNK = 1000
 @dataclass
 class Report(roster.Report):
     """`created` holds the members to create; `registrations` the registrations (new members' by 身份证)."""
+    created: list = field(default_factory=list)
     registrations: list = field(default_factory=list)
 
     def counts(self):
@@ -248,17 +249,14 @@ def commit(data, filename, staff, employer=None, progress=None):
     now = utcnow()
     members, registrations = Member.__table__, Registration.__table__
     try:
-        created = {}
-        for chunk in _chunks(report.created, 5000):
-            ids = db.session.execute(insert(members).returning(members.c.id, sort_by_parameter_order=True),
-                                     [{**r, "created_at": now, "updated_at": now} for r in chunk]).scalars()
-            created.update(zip((r["id_number"] for r in chunk), ids))
+        ids = insert_rows(db.session, members, ({**r, "created_at": now, "updated_at": now} for r in report.created),
+                          return_ids=True)
+        created = dict(zip((r["id_number"] for r in report.created), ids))
         rows = [{"member_id": r["member_id"] or created[r["id_number"]], "org_id": r["org_id"],
                  "registered_on": r["registered_on"], "card_no": card, "post_id": None, "state": "registered",
                  "left_on": None, "created_at": now, "updated_at": now}
                 for r, card in zip(report.registrations, _card_numbers(report.registrations))]
-        for chunk in _chunks(rows, 5000):
-            db.session.execute(insert(registrations), chunk)
+        insert_rows(db.session, registrations, rows)
         audit.record(db.session, "dual_registration", "import", f"{filename} sha256:{report.checksum[:16]}",
                      after={**report.counts(), "employer": employer, "sha256": report.checksum})
         db.session.commit()
