@@ -3,7 +3,9 @@
     .venv/bin/python bench/delivery.py --messages 1000 --concurrency 2
 
 Starts a private redis-server, an aiosmtpd sink and one `celery worker`; the database
-is a SQLite file unless WUGUAN_BENCH_DATABASE_URL names a PostgreSQL database.
+is a SQLite file unless WUGUAN_BENCH_DATABASE_URL names a PostgreSQL database, in
+which the run gets a schema of its own. Delivery is asked for the way the reminder
+and flush tasks ask for it (`reminders.request_delivery`, a task per batch).
 """
 import argparse
 import json
@@ -13,21 +15,21 @@ import sys
 import tempfile
 import time
 
+from sqlalchemy import text
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=2)
-    args = parser.parse_args()
-
+def measure(messages=1000, concurrency=2, database_url=None):
+    """One run's numbers as a dict (the JSON line `main` prints); `database_url` is PostgreSQL's base URL or None."""
     from aiosmtpd.controller import Controller
     import redis
+    from run import database_for
     from workerkit import CeleryProcess, RedisServer, SinkHandler, free_port, wait_for, wait_ready, worker_args
 
     folder = Path(tempfile.mkdtemp())
+    url, cleanup = database_for(f"delivery_{messages}", database_url)
     server = RedisServer(folder)
     server.start()
     sink = SinkHandler()
@@ -35,8 +37,7 @@ def main():
     controller.start()
     env = {**os.environ, "REDIS_URL": server.url, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(controller.port),
            "WUGUAN_SEND_WINDOW": "00:00-24:00", "WUGUAN_WORKING_DAYS_ONLY": "0",
-           "WUGUAN_INSTANCE_PATH": str(folder / "instance"),
-           "DATABASE_URL": os.environ.get("WUGUAN_BENCH_DATABASE_URL") or f"sqlite:///{folder / 'bench.sqlite'}"}
+           "WUGUAN_INSTANCE_PATH": str(folder / "instance"), "DATABASE_URL": url}
     os.environ.update(env)
     from core import create_app, dispatch, reminders
     from core.cli import upgrade_database
@@ -51,36 +52,46 @@ def main():
             ids = reminders.enqueue_rows([{
                 "rule_code": "bench", "dedup_key": str(i), "channel": "email", "recipient": f"m{i}@example.org",
                 "subject": f"提醒{i}", "body": "请按时参加组织生活。", "state": "pending", "attempts": 0,
-                "created_at": now, "not_before": now, "history": []} for i in range(args.messages)])
+                "created_at": now, "not_before": now, "history": []} for i in range(messages)])
             db.session.commit()
-            worker = CeleryProcess(env, folder / "worker.log", *worker_args("bench", args.concurrency))
+            worker = CeleryProcess(env, folder / "worker.log", *worker_args("bench", concurrency))
             wait_ready(worker)
             broker = redis.Redis.from_url(server.url)
 
             started = time.perf_counter()
             client = dispatch._client()
-            for _ in range(args.messages):
+            for _ in range(messages):
                 client.send_task("celery.accumulate", args=(1,))
-            wait_for(lambda: worker.text().count("celery.accumulate") >= 2 * args.messages, timeout=600,
+            wait_for(lambda: worker.text().count("celery.accumulate") >= 2 * messages, timeout=600,
                      interval=0.05, what="no-op tasks")
             noop_s = time.perf_counter() - started
 
             started = time.perf_counter()
-            for outbox_id in ids:
-                dispatch.nudge("wuguan.deliver", outbox_id)
-            wait_for(lambda: len(sink.messages) >= args.messages, timeout=600, interval=0.05, what="mail")
+            reminders.request_delivery(ids)
+            wait_for(lambda: len(sink.messages) >= messages, timeout=600, interval=0.05, what="mail")
             deliver_s = time.perf_counter() - started
             assert broker.llen("celery") == 0
-        print(json.dumps({"messages": args.messages, "concurrency": args.concurrency,
-                          "database": env["DATABASE_URL"].split(":")[0],
-                          "noop_tasks_per_s": round(args.messages / noop_s, 1),
-                          "deliveries_per_s": round(args.messages / deliver_s, 1),
-                          "distinct_message_ids": len(set(sink.ids()))}))
+            db.engine.dispose()
+        return {"messages": messages, "concurrency": concurrency, "database": url.split(":")[0],
+                "noop_tasks_per_s": round(messages / noop_s, 1), "deliveries_per_s": round(messages / deliver_s, 1),
+                "distinct_message_ids": len(set(sink.ids()))}
     finally:
         if worker:
             worker.stop()
         controller.stop()
         server.stop()
+        if cleanup:
+            admin_engine, schema = cleanup
+            with admin_engine.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=2)
+    args = parser.parse_args()
+    print(json.dumps(measure(args.messages, args.concurrency, os.environ.get("WUGUAN_BENCH_DATABASE_URL"))))
 
 
 if __name__ == "__main__":
