@@ -73,27 +73,56 @@ def _flush_until(app, done, timeout=120):
     wait_for(step, timeout=timeout, interval=1, what="the outbox to drain")
 
 
-def test_sigkill_mid_delivery_loses_nothing_and_resends_only_the_message_in_flight(stack, celery_processes,
-                                                                                   tmp_path):
-    app, env, sink = stack()
+def test_sigkill_mid_batch_loses_nothing_and_resends_only_the_message_in_flight(stack, celery_processes, tmp_path):
+    # Claims live long enough here that the batch is never cut short by its own deadline.
+    app, env, sink = stack(WUGUAN_OUTBOX_CLAIM_SECONDS="10")
     with app.app_context():
         ids = _rows(20)
-        assert all(dispatch.nudge("wuguan.deliver", i) for i in ids)
+        reminders.request_delivery(ids)  # one task, one batch
     first = celery_processes(env, tmp_path / "w1.log", *worker_args("w1"))
     # The kill lands while the server holds the fifth message and has not yet said 250.
     sink.on_message = lambda count: first.kill() if count == 5 else None
     wait_for(lambda: first.process.poll() is not None, what="the worker to be killed")
     sink.on_message = None
+    in_flight = sink.messages[4]["message_id"]
     with app.app_context():
-        in_flight = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.state == "sending")).all()
-        assert len(in_flight) == 1 and _states()["sent"] == 4
+        assert _states() == Counter({"sent": 4, "sending": 16}), "claimed together, recorded one by one"
+        attempts = dict(db.session.execute(select(OutboxMessage.id, OutboxMessage.attempts)
+                                           .where(OutboxMessage.state == "sending")).all())
+        assert [i for i, n in attempts.items() if n] == [_id_of(app, in_flight)] and set(attempts.values()) == {0, 1}
     wait_ready(celery_processes(env, tmp_path / "w2.log", *worker_args("w2")))
     with app.app_context():
         _flush_until(app, lambda: _states() == Counter({"sent": 20}))
+        attempts = dict(db.session.execute(select(OutboxMessage.id, OutboxMessage.attempts)).all())
     received = Counter(sink.ids())
     assert set(received) == {message_id_for(app, i) for i in ids}, "every reminder arrives"
-    # Policy: a claim older than WUGUAN_OUTBOX_CLAIM_SECONDS is sent again, with the same Message-ID.
-    assert {m: n for m, n in received.items() if n > 1} == {message_id_for(app, in_flight[0]): 2}
+    # Policy: a claim older than WUGUAN_OUTBOX_CLAIM_SECONDS is sent again, with the same Message-ID;
+    # only the message in flight is repeated, and only it was charged the lost attempt.
+    assert {m: n for m, n in received.items() if n > 1} == {in_flight: 2}
+    assert {i: n for i, n in attempts.items() if n != 1} == {_id_of(app, in_flight): 2}
+
+
+def _id_of(app, message_id):
+    return int(re.fullmatch(r"<wuguan\.outbox\.(\d+)@.*>", message_id).group(1))
+
+
+def test_a_recipient_the_server_refuses_is_retried_while_the_rest_of_its_batch_goes_out(
+        stack, celery_processes, tmp_path):
+    app, env, sink = stack()
+    with app.app_context():
+        ids = _rows(6)
+        refused = db.session.get(OutboxMessage, ids[2])
+        sink.refuse[refused.recipient] = 1
+        reminders.request_delivery(ids)
+    celery_processes(env, tmp_path / "worker.log", *worker_args("w"))
+    with app.app_context():
+        wait_for(lambda: _states() == Counter({"sent": 6}), what="all six to be sent")
+        rows = {r.id: r for r in db.session.scalars(select(OutboxMessage))}
+    assert sorted(sink.ids()) == sorted(message_id_for(app, i) for i in ids), "each once"
+    assert sink.ids()[-1] == message_id_for(app, refused.id), "the refused one went out last, on its retry"
+    assert {i: r.attempts for i, r in rows.items() if r.attempts != 1} == {refused.id: 2}
+    (failure,) = rows[refused.id].history
+    assert failure["attempt"] == 1 and "SMTPRecipientsRefused" in failure["error"]
 
 
 def message_id_for(app, outbox_id):
