@@ -9,6 +9,7 @@ from email.header import Header
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import formatdate
 import os
 from pathlib import Path
@@ -47,8 +48,9 @@ def mail_folder():
 
 
 def _email(message):
-    """Built from the compat32 MIME classes: the modern `EmailMessage` parses every header it is
-    given, which cost more than all the rest of a reminder's delivery."""
+    """The mail's bytes, with CRLF line ends as SMTP sends them. Built from the compat32 MIME
+    classes: the modern `EmailMessage` parses every header it is given, which cost more than
+    all the rest of a reminder's delivery."""
     body = MIMEText(message.body, "plain", "utf-8")
     mail = MIMEMultipart(_subparts=[body]) if message.attachments else body
     for filename, mime, data in message.attachments:
@@ -62,21 +64,25 @@ def _email(message):
     mail["To"] = message.recipient
     mail["Subject"] = Header(message.subject, "utf-8")
     mail["Date"] = formatdate(localtime=True)
-    return mail
+    return mail.as_bytes(policy=_WIRE)
+
+
+_WIRE = compat32.clone(linesep="\r\n")
 
 
 def send_email(message):
     """SMTP when MAIL_SERVER is set; otherwise a .eml file per outbox row, for the embedded default."""
     mail = _email(message)
-    if not current_app.config.get("MAIL_SERVER"):
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
         folder = mail_folder()
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{message.outbox_id}.eml"
         partial = target.with_suffix(".eml.part")
-        partial.write_bytes(mail.as_bytes())
+        partial.write_bytes(mail)
         os.replace(partial, target)
         return
-    _SMTP.send(mail)
+    _SMTP.send(config["MAIL_FROM"], message.recipient, mail)
 
 
 class _SmtpConnection(threading.local):
@@ -92,10 +98,10 @@ class _SmtpConnection(threading.local):
     smtp = settings = None
     used_at = 0.0
 
-    def send(self, mail):
+    def send(self, sender, recipient, mail):
         smtp = self._open()
         try:
-            smtp.send_message(mail)
+            smtp.sendmail(sender, [recipient], mail)
         except BaseException:
             self._drop(smtp)
             raise
