@@ -1,10 +1,10 @@
-"""Reminders: rules decide outbox rows in one transaction; delivery claims each row before sending.
+"""Reminders: rules decide outbox rows in one transaction; delivery claims rows before sending.
 
 The outbox row is the truth and Celery only nudges it: a row decided while the broker
 was down is found by `due_messages` and sent when workers run again. A claim is a
-conditional UPDATE, so two deliveries of the same task cannot both send; a claim
-older than `WUGUAN_OUTBOX_CLAIM_SECONDS` (its worker died mid-send) is taken again,
-so such a message may be sent twice, with the same Message-ID.
+conditional UPDATE over a batch of rows, so two deliveries of the same rows cannot both
+send; a claim older than `WUGUAN_OUTBOX_CLAIM_SECONDS` (its worker died mid-send) is
+taken again, so the message that was in flight may be sent twice, with the same Message-ID.
 """
 from dataclasses import dataclass, field
 import datetime as dt
