@@ -26,6 +26,7 @@ def measure(messages=1000, concurrency=2, database_url=None):
     from aiosmtpd.controller import Controller
     import redis
     from run import database_for
+    from factories import outbox_rows
     from workerkit import CeleryProcess, RedisServer, SinkHandler, free_port, wait_for, wait_ready, worker_args
 
     folder = Path(tempfile.mkdtemp())
@@ -42,18 +43,12 @@ def measure(messages=1000, concurrency=2, database_url=None):
     from core import create_app, dispatch, reminders
     from core.cli import upgrade_database
     from core.extensions import db
-    from core.models.base import utcnow
     app = create_app()
     worker = None
     try:
         with app.app_context():
             upgrade_database()
-            now = utcnow()
-            ids = reminders.enqueue_rows([{
-                "rule_code": "bench", "dedup_key": str(i), "channel": "email", "recipient": f"m{i}@example.org",
-                "subject": f"提醒{i}", "body": "请按时参加组织生活。", "state": "pending", "attempts": 0,
-                "created_at": now, "not_before": now, "history": []} for i in range(messages)])
-            db.session.commit()
+            ids = outbox_rows(messages, prefix="m", rule_code="bench")
             worker = CeleryProcess(env, folder / "worker.log", *worker_args("bench", concurrency))
             wait_ready(worker)
             broker = redis.Redis.from_url(server.url)

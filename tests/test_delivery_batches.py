@@ -12,16 +12,7 @@ from core.extensions import db as database
 from core.models import OutboxMessage
 from core.models.base import utcnow
 from core.plugin_api import Channel
-
-
-def _rows(count):
-    now = utcnow()
-    ids = reminders.enqueue_rows([{
-        "rule_code": "test.batch", "dedup_key": str(i), "channel": "email", "recipient": f"m{i}@example.org",
-        "subject": f"提醒 {i}", "body": "请按时参加组织生活。", "state": "pending", "attempts": 0,
-        "created_at": now, "not_before": now, "history": []} for i in range(count)])
-    database.session.commit()
-    return ids
+from factories import outbox_rows
 
 
 def _recording_channel(monkeypatch, send=None):
@@ -45,7 +36,7 @@ def _row(outbox_id):
 
 def test_two_workers_claiming_the_same_rows_at_once_send_each_row_once(app, db, monkeypatch):
     sent = _recording_channel(monkeypatch)
-    ids = _rows(40)
+    ids = outbox_rows(40)
     start, results = threading.Barrier(2), []
 
     def worker():
@@ -69,7 +60,7 @@ def test_a_claim_skips_rows_another_worker_is_claiming_instead_of_waiting(app, d
     if database.engine.dialect.name != "postgresql":
         pytest.skip("SQLite has one writer at a time: there is no row another claim could skip")
     sent = _recording_channel(monkeypatch)
-    ids = _rows(6)
+    ids = outbox_rows(6)
     with database.engine.connect() as other:
         other.execute(select(OutboxMessage.id).where(OutboxMessage.id.in_(ids[:3])).with_for_update())
         database.session.execute(text("SET LOCAL lock_timeout = '10s'"))  # a claim that waited would fail, not hang
@@ -82,7 +73,7 @@ def test_a_claim_skips_rows_another_worker_is_claiming_instead_of_waiting(app, d
 
 def test_in_a_batch_one_failing_recipient_is_retried_and_the_others_are_sent(app, db, monkeypatch):
     monkeypatch.setitem(app.config, "WUGUAN_OUTBOX_RETRY_SECONDS", 10)
-    ids = _rows(5)
+    ids = outbox_rows(5)
     refused = ids[2]
 
     def refuse(message):
@@ -105,7 +96,7 @@ def test_a_batch_out_of_time_gives_its_unsent_rows_back_without_counting_an_atte
     clock = [1000.0]
     monkeypatch.setattr(reminders, "time", SimpleNamespace(monotonic=lambda: clock[0]))
     sent = _recording_channel(monkeypatch, send=lambda message: clock.__setitem__(0, clock[0] + 31))
-    ids = _rows(3)
+    ids = outbox_rows(3)
     outcomes = reminders.deliver_batch(ids)
     assert sent == ids[:1] and [outcomes[i].state for i in ids] == ["sent", "released", "released"]
     assert [(r.state, r.attempts, r.claim_token) for r in map(_row, ids[1:])] == [("pending", 0, None)] * 2
@@ -116,7 +107,7 @@ def test_a_batch_costs_one_statement_per_message_and_one_to_claim(app, db, monke
     _recording_channel(monkeypatch)
 
     def statements(count):
-        ids = _rows(count)
+        ids = outbox_rows(count)
         seen = []
         listener = lambda *args: seen.append(args[2])  # noqa: E731
         event.listen(database.engine, "before_cursor_execute", listener)

@@ -16,7 +16,7 @@ from core.extensions import db
 from core.models import Bulletin, OutboxMessage, Staff, SweepRun, WorkUnit
 from core.models.base import utcnow
 from core.testing import log_in
-from factories import member, org_tree
+from factories import member, org_tree, outbox_rows
 from workerkit import wait_for, wait_ready, worker_args
 from workerkit import celery_processes, redis_server, smtp_sink  # noqa: F401,F811 (fixtures)
 
@@ -45,17 +45,6 @@ def stack(make_app, redis_server, smtp_sink, monkeypatch, tmp_path):  # noqa: F8
     return build
 
 
-def _rows(count, prefix="r"):
-    now = utcnow()
-    ids = reminders.enqueue_rows([{
-        "rule_code": "test.batch", "dedup_key": f"{prefix}{i}", "channel": "email",
-        "recipient": f"{prefix}{i}@example.org", "subject": f"提醒 {i}", "body": "请按时参加组织生活。",
-        "state": "pending", "attempts": 0, "created_at": now, "not_before": now, "history": []}
-        for i in range(count)])
-    db.session.commit()
-    return ids
-
-
 def _states():
     db.session.expire_all()
     return Counter(db.session.scalars(select(OutboxMessage.state)).all())
@@ -77,7 +66,7 @@ def test_sigkill_mid_batch_loses_nothing_and_resends_only_the_message_in_flight(
     # Claims live long enough here that the batch is never cut short by its own deadline.
     app, env, sink = stack(WUGUAN_OUTBOX_CLAIM_SECONDS="10")
     with app.app_context():
-        ids = _rows(20)
+        ids = outbox_rows(20)
         reminders.request_delivery(ids)  # one task, one batch
     first = celery_processes(env, tmp_path / "w1.log", *worker_args("w1"))
     # The kill lands while the server holds the fifth message and has not yet said 250.
@@ -110,7 +99,7 @@ def test_a_recipient_the_server_refuses_is_retried_while_the_rest_of_its_batch_g
         stack, celery_processes, tmp_path):
     app, env, sink = stack()
     with app.app_context():
-        ids = _rows(6)
+        ids = outbox_rows(6)
         refused = db.session.get(OutboxMessage, ids[2])
         sink.refuse[refused.recipient] = 1
         reminders.request_delivery(ids)
@@ -133,7 +122,7 @@ def message_id_for(app, outbox_id):
 def test_the_same_delivery_task_delivered_twice_sends_one_email(stack, celery_processes, tmp_path):
     app, env, sink = stack()
     with app.app_context():
-        ids = _rows(10)
+        ids = outbox_rows(10)
         for _ in range(3):
             for outbox_id in ids:
                 assert dispatch.nudge("wuguan.deliver", outbox_id)
@@ -232,7 +221,7 @@ def test_redis_down_while_staff_work_then_reminders_go_out_when_it_returns(stack
         assert browser.get("/admin/").status_code == 200
         assert "党员名册" in browser.get("/admin/member/").get_data(as_text=True)
         (decided,) = reminders.decide("core.probation_notice")
-        ids = [decided, *_rows(3)]
+        ids = [decided, *outbox_rows(3)]
         assert dispatch.nudge("wuguan.deliver", decided) is False, "the nudge is dropped, not raised"
         compiled = bulletins.compile_bulletin("community", f"org:{tree['community'].id}", "2026-10")
         assert compiled.state == "compiled"
@@ -246,7 +235,7 @@ def test_a_poison_message_stops_after_n_attempts(stack, celery_processes, smtp_s
     from workerkit import free_port
     app, env, sink = stack(MAIL_PORT=str(free_port()), WUGUAN_OUTBOX_MAX_ATTEMPTS="3")
     with app.app_context():
-        (outbox_id,) = _rows(1)
+        (outbox_id,) = outbox_rows(1)
         assert dispatch.nudge("wuguan.deliver", outbox_id)
     worker = celery_processes(env, tmp_path / "worker.log", *worker_args("w"))
     with app.app_context():
