@@ -19,7 +19,8 @@ import chinese_calendar
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 import jinja2
-from sqlalchemy import DateTime, Integer, String, and_, bindparam, case, cast, func, literal, or_, select, update
+from sqlalchemy import (DateTime, Integer, String, and_, bindparam, case, cast, func, literal, or_, select, text,
+                        update)
 
 from . import channels as channel_registry, dispatch, rules
 from .errors import ValidationError
@@ -112,8 +113,8 @@ def template_environment():
 
 def render(env, template, context):
     """A template's first line is the subject, the rest the body."""
-    text = env.get_template(template).render(**context).strip()
-    subject, _, body = text.partition("\n")
+    rendered = env.get_template(template).render(**context).strip()
+    subject, _, body = rendered.partition("\n")
     return subject.strip()[:255], body.strip()
 
 
@@ -296,12 +297,23 @@ def deliver_batch(outbox_ids, now=None):
             outcomes.update((r.id, Outcome("released")) for r in rows[n:])
             break
         _advance(token, sent, row.id)
-        db.session.commit()
+        _commit_unflushed()
         outcomes[row.id] = _send(row, token, by_key)
         sent = row.id if outcomes[row.id].state == "sent" else None
     _advance(token, sent, None)
-    db.session.commit()
+    _commit_unflushed()
     return outcomes
+
+
+def _commit_unflushed():
+    """Commit without waiting for PostgreSQL to flush it to disk, which cost more than all the
+    rest of a message. Other workers see the commit at once; only a crash of the database
+    server can lose the last moment's records, and their messages are then sent again with
+    their Message-ID, the rare duplicate that says so which a worker's crash may also cause.
+    (SQLite runs with synchronous=NORMAL, the same trade.)"""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    db.session.commit()
 
 
 def _claim(outbox_ids, token, now):
@@ -315,7 +327,7 @@ def _claim(outbox_ids, token, now):
         .returning(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.recipient, OutboxMessage.subject,
                    OutboxMessage.body, OutboxMessage.bulletin_id, OutboxMessage.attempts, OutboxMessage.history)
         .execution_options(synchronize_session=False)).all()
-    db.session.commit()
+    _commit_unflushed()
     return sorted(rows, key=lambda row: row.id)
 
 
