@@ -3,7 +3,8 @@
     .venv/bin/python bench/delivery.py DATABASE_URL [MESSAGES [CONCURRENCY]]
 
 Starts a private redis-server, an aiosmtpd sink and one `celery worker` on the database
-given (issue 12: delivery at least half the no-op task's throughput).
+given (issue 12: delivery at least half the no-op task's throughput). Delivery is asked for
+the way the reminder and flush tasks ask for it (`reminders.request_delivery`, a task per batch).
 """
 import json
 import os
@@ -21,6 +22,7 @@ def measure(database_url, messages=1000, concurrency=2):
     messages, concurrency = int(messages), int(concurrency)
     from aiosmtpd.controller import Controller
     import redis
+    from factories import outbox_rows
     from workerkit import CeleryProcess, RedisServer, SinkHandler, free_port, wait_for, wait_ready, worker_args
 
     folder = Path(tempfile.mkdtemp())
@@ -36,17 +38,11 @@ def measure(database_url, messages=1000, concurrency=2):
     os.environ.update(env)
     from core import create_app, dispatch, reminders
     from core.extensions import db
-    from core.models.base import utcnow
     app = create_app()
     worker = None
     try:
         with app.app_context():
-            now = utcnow()
-            ids = reminders.enqueue_rows([{
-                "rule_code": "bench", "dedup_key": str(i), "channel": "email", "recipient": f"m{i}@example.org",
-                "subject": f"提醒{i}", "body": "请按时参加组织生活。", "state": "pending", "attempts": 0,
-                "created_at": now, "not_before": now, "history": []} for i in range(messages)])
-            db.session.commit()
+            ids = outbox_rows(messages, prefix="m", rule_code="bench")
             worker = CeleryProcess(env, folder / "worker.log", *worker_args("bench", concurrency))
             wait_ready(worker)
             broker = redis.Redis.from_url(server.url)
@@ -60,8 +56,7 @@ def measure(database_url, messages=1000, concurrency=2):
             noop_s = time.perf_counter() - started
 
             started = time.perf_counter()
-            for outbox_id in ids:
-                dispatch.nudge("wuguan.deliver", outbox_id)
+            reminders.request_delivery(ids)
             wait_for(lambda: len(sink.messages) >= messages, timeout=600, interval=0.05, what="mail")
             deliver_s = time.perf_counter() - started
             assert broker.llen("celery") == 0

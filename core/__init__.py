@@ -68,9 +68,14 @@ def _plugin_version_locations(config):
 
 @event.listens_for(Engine, "connect")
 def _sqlite_foreign_keys(dbapi_connection, connection_record):
-    """SQLite ignores foreign keys unless asked, and waits on a busy file only if told to."""
+    """SQLite ignores foreign keys unless asked, and waits on a busy file only if told to. In WAL
+    mode the web, the workers and beat read while one of them writes, and a commit does not wait
+    for the disk (a power cut may lose the last commits, never the file), so the workers' short
+    transactions do not queue behind each other's fsync."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

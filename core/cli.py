@@ -211,7 +211,8 @@ def remind_command(rule_code, send):
         raise click.ClickException(str(exc)) from None
     click.echo(f"新增提醒 {len(ids)} 条")
     if send:
-        outcomes = [reminders.deliver(i).state for i in reminders.due_messages()]
+        outcomes = [outcome.state for batch in reminders.batches(reminders.due_messages())
+                    for outcome in reminders.deliver_batch(batch).values()]
         click.echo("发送: " + json.dumps({s: outcomes.count(s) for s in sorted(set(outcomes))}, ensure_ascii=False))
 
 
@@ -238,8 +239,7 @@ def bulletin_command(kind, period, org_code, recompile):
         scopes = [s for s in scopes if s[1] == org.id]
     for scope, _, _ in scopes:
         result = bulletins.compile_bulletin(kind, scope, period, recompile=recompile)
-        for outbox_id in result.outbox_ids:
-            reminders.deliver(outbox_id)
+        reminders.deliver_batch(result.outbox_ids)
         click.echo(f"{scope:<12} {result.state:<9} #{result.bulletin_id}")
 
 

@@ -21,10 +21,10 @@ def _client():
     return client
 
 
-def nudge(task_name, *args):
+def nudge(task_name, *args, countdown=None):
     """Send a task by name; returns False (and logs) instead of raising when the broker cannot take it."""
     try:
-        _client().send_task(task_name, args=args, retry=True,
+        _client().send_task(task_name, args=args, countdown=countdown, retry=True,
                             retry_policy={"max_retries": 1, "interval_start": 0.2, "interval_step": 0.2})
         return True
     except Exception as exc:  # broker down: the row waits for the flush

@@ -98,6 +98,8 @@ def from_environment(instance_path, environ=os.environ):
         "WUGUAN_OUTBOX_MAX_ATTEMPTS": int(environ.get("WUGUAN_OUTBOX_MAX_ATTEMPTS", "5")),
         "WUGUAN_OUTBOX_RETRY_SECONDS": float(environ.get("WUGUAN_OUTBOX_RETRY_SECONDS", "60")),
         "WUGUAN_OUTBOX_CLAIM_SECONDS": float(environ.get("WUGUAN_OUTBOX_CLAIM_SECONDS", "300")),
+        # Delivery tasks claim and send this many rows each, over one connection per channel.
+        "WUGUAN_OUTBOX_BATCH": int(environ.get("WUGUAN_OUTBOX_BATCH", "100")),
         "WUGUAN_PDF_FONT": environ.get("WUGUAN_PDF_FONT"),
         "RULES": rules.defaults(),
         "PLUGINS": plugin_settings_file(environ.get("WUGUAN_PLUGIN_SETTINGS") or instance / "plugins.toml"),

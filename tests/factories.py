@@ -34,3 +34,17 @@ def member(tree, **fields):
     )
     values.update(fields)
     return Member(**values)
+
+
+def outbox_rows(count, prefix="r", rule_code="test.batch"):
+    """`count` email reminders due now, committed; returns their outbox ids."""
+    from core import reminders
+    from core.models.base import utcnow
+    now = utcnow()
+    ids = reminders.enqueue_rows([{
+        "rule_code": rule_code, "dedup_key": f"{prefix}{i}", "channel": "email",
+        "recipient": f"{prefix}{i}@example.org", "subject": f"提醒 {i}", "body": "请按时参加组织生活。",
+        "state": "pending", "attempts": 0, "created_at": now, "not_before": now, "history": []}
+        for i in range(count)])
+    db.session.commit()
+    return ids

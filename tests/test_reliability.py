@@ -16,7 +16,7 @@ from core.extensions import db
 from core.models import Bulletin, OutboxMessage, Staff, SweepRun, WorkUnit
 from core.models.base import utcnow
 from core.testing import log_in
-from factories import member, org_tree
+from factories import member, org_tree, outbox_rows
 from workerkit import wait_for, wait_ready, worker_args
 from workerkit import celery_processes, redis_server, smtp_sink  # noqa: F401,F811 (fixtures)
 
@@ -45,17 +45,6 @@ def stack(make_app, redis_server, smtp_sink, monkeypatch, tmp_path):  # noqa: F8
     return build
 
 
-def _rows(count, prefix="r"):
-    now = utcnow()
-    ids = reminders.enqueue_rows([{
-        "rule_code": "test.batch", "dedup_key": f"{prefix}{i}", "channel": "email",
-        "recipient": f"{prefix}{i}@example.org", "subject": f"提醒 {i}", "body": "请按时参加组织生活。",
-        "state": "pending", "attempts": 0, "created_at": now, "not_before": now, "history": []}
-        for i in range(count)])
-    db.session.commit()
-    return ids
-
-
 def _states():
     db.session.expire_all()
     return Counter(db.session.scalars(select(OutboxMessage.state)).all())
@@ -73,27 +62,56 @@ def _flush_until(app, done, timeout=120):
     wait_for(step, timeout=timeout, interval=1, what="the outbox to drain")
 
 
-def test_sigkill_mid_delivery_loses_nothing_and_resends_only_the_message_in_flight(stack, celery_processes,
-                                                                                   tmp_path):
-    app, env, sink = stack()
+def test_sigkill_mid_batch_loses_nothing_and_resends_only_the_message_in_flight(stack, celery_processes, tmp_path):
+    # Claims live long enough here that the batch is never cut short by its own deadline.
+    app, env, sink = stack(WUGUAN_OUTBOX_CLAIM_SECONDS="10")
     with app.app_context():
-        ids = _rows(20)
-        assert all(dispatch.nudge("wuguan.deliver", i) for i in ids)
+        ids = outbox_rows(20)
+        reminders.request_delivery(ids)  # one task, one batch
     first = celery_processes(env, tmp_path / "w1.log", *worker_args("w1"))
     # The kill lands while the server holds the fifth message and has not yet said 250.
     sink.on_message = lambda count: first.kill() if count == 5 else None
     wait_for(lambda: first.process.poll() is not None, what="the worker to be killed")
     sink.on_message = None
+    in_flight = sink.messages[4]["message_id"]
     with app.app_context():
-        in_flight = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.state == "sending")).all()
-        assert len(in_flight) == 1 and _states()["sent"] == 4
+        assert _states() == Counter({"sent": 4, "sending": 16}), "claimed together, recorded one by one"
+        attempts = dict(db.session.execute(select(OutboxMessage.id, OutboxMessage.attempts)
+                                           .where(OutboxMessage.state == "sending")).all())
+        assert [i for i, n in attempts.items() if n] == [_id_of(app, in_flight)] and set(attempts.values()) == {0, 1}
     wait_ready(celery_processes(env, tmp_path / "w2.log", *worker_args("w2")))
     with app.app_context():
         _flush_until(app, lambda: _states() == Counter({"sent": 20}))
+        attempts = dict(db.session.execute(select(OutboxMessage.id, OutboxMessage.attempts)).all())
     received = Counter(sink.ids())
     assert set(received) == {message_id_for(app, i) for i in ids}, "every reminder arrives"
-    # Policy: a claim older than WUGUAN_OUTBOX_CLAIM_SECONDS is sent again, with the same Message-ID.
-    assert {m: n for m, n in received.items() if n > 1} == {message_id_for(app, in_flight[0]): 2}
+    # Policy: a claim older than WUGUAN_OUTBOX_CLAIM_SECONDS is sent again, with the same Message-ID;
+    # only the message in flight is repeated, and only it was charged the lost attempt.
+    assert {m: n for m, n in received.items() if n > 1} == {in_flight: 2}
+    assert {i: n for i, n in attempts.items() if n != 1} == {_id_of(app, in_flight): 2}
+
+
+def _id_of(app, message_id):
+    return int(re.fullmatch(r"<wuguan\.outbox\.(\d+)@.*>", message_id).group(1))
+
+
+def test_a_recipient_the_server_refuses_is_retried_while_the_rest_of_its_batch_goes_out(
+        stack, celery_processes, tmp_path):
+    app, env, sink = stack()
+    with app.app_context():
+        ids = outbox_rows(6)
+        refused = db.session.get(OutboxMessage, ids[2])
+        sink.refuse[refused.recipient] = 1
+        reminders.request_delivery(ids)
+    celery_processes(env, tmp_path / "worker.log", *worker_args("w"))
+    with app.app_context():
+        wait_for(lambda: _states() == Counter({"sent": 6}), what="all six to be sent")
+        rows = {r.id: r for r in db.session.scalars(select(OutboxMessage))}
+    assert sorted(sink.ids()) == sorted(message_id_for(app, i) for i in ids), "each once"
+    assert sink.ids()[-1] == message_id_for(app, refused.id), "the refused one went out last, on its retry"
+    assert {i: r.attempts for i, r in rows.items() if r.attempts != 1} == {refused.id: 2}
+    (failure,) = rows[refused.id].history
+    assert failure["attempt"] == 1 and "SMTPRecipientsRefused" in failure["error"]
 
 
 def message_id_for(app, outbox_id):
@@ -104,7 +122,7 @@ def message_id_for(app, outbox_id):
 def test_the_same_delivery_task_delivered_twice_sends_one_email(stack, celery_processes, tmp_path):
     app, env, sink = stack()
     with app.app_context():
-        ids = _rows(10)
+        ids = outbox_rows(10)
         for _ in range(3):
             for outbox_id in ids:
                 assert dispatch.nudge("wuguan.deliver", outbox_id)
@@ -203,7 +221,7 @@ def test_redis_down_while_staff_work_then_reminders_go_out_when_it_returns(stack
         assert browser.get("/admin/").status_code == 200
         assert "党员名册" in browser.get("/admin/member/").get_data(as_text=True)
         (decided,) = reminders.decide("core.probation_notice")
-        ids = [decided, *_rows(3)]
+        ids = [decided, *outbox_rows(3)]
         assert dispatch.nudge("wuguan.deliver", decided) is False, "the nudge is dropped, not raised"
         compiled = bulletins.compile_bulletin("community", f"org:{tree['community'].id}", "2026-10")
         assert compiled.state == "compiled"
@@ -217,7 +235,7 @@ def test_a_poison_message_stops_after_n_attempts(stack, celery_processes, smtp_s
     from workerkit import free_port
     app, env, sink = stack(MAIL_PORT=str(free_port()), WUGUAN_OUTBOX_MAX_ATTEMPTS="3")
     with app.app_context():
-        (outbox_id,) = _rows(1)
+        (outbox_id,) = outbox_rows(1)
         assert dispatch.nudge("wuguan.deliver", outbox_id)
     worker = celery_processes(env, tmp_path / "worker.log", *worker_args("w"))
     with app.app_context():

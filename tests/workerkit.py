@@ -83,11 +83,21 @@ def redis_server(tmp_path):
 
 
 class SinkHandler:
-    """Records every message the moment its data arrives, then waits `delay` before saying 250."""
+    """Records every message the moment its data arrives, then waits `delay` before saying 250;
+    refuses the recipients in `refuse` as often as it says."""
 
     def __init__(self, delay=0.0):
         self.delay, self.messages, self.lock = delay, [], threading.Lock()
         self.on_message = None  # called with the count so far, before the server answers
+        self.refuse = {}  # recipient address -> how many more times to answer 550 to it
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            if self.refuse.get(address):
+                self.refuse[address] -= 1
+                return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         mail = message_from_bytes(envelope.content, policy=email_policy)

@@ -1,7 +1,9 @@
 """Celery tasks: thin wrappers around the plain functions in core, which tests call directly too."""
+from collections import Counter, defaultdict
+
 from celery import chord, group, shared_task
 
-from core import bulletins, dispatch, periods, reminders, roster, sweep
+from core import bulletins, periods, reminders, roster, sweep
 from core.models.base import utcnow
 
 BULLETIN_KINDS = ("community", "street", "employer")
@@ -28,25 +30,31 @@ def finish_sweep(parent_id):
 @shared_task(name="wuguan.remind")
 def remind(rule_code=None):
     """Decide a rule's reminders (committed), then ask for their delivery."""
-    for outbox_id in reminders.decide(rule_code):
-        dispatch.nudge("wuguan.deliver", outbox_id)
+    reminders.request_delivery(reminders.decide(rule_code))
 
 
-@shared_task(name="wuguan.deliver", bind=True, max_retries=None)
-def deliver(self, outbox_id):
-    """Deliver one outbox row; the row's attempts, not Celery's, bound the retries."""
-    outcome = reminders.deliver(outbox_id)
-    if outcome.state == "retry":
-        raise self.retry(countdown=outcome.retry_in)
-    return outcome.state
+@shared_task(name="wuguan.deliver")
+def deliver(outbox_ids):
+    """Deliver a batch of outbox rows (or one id, as tasks queued before batches carry).
+
+    The rows' attempts, not Celery's, bound the retries: a failed row is asked for again
+    after its backoff, rows the batch had no time left for at once.
+    """
+    outcomes = reminders.deliver_batch([outbox_ids] if isinstance(outbox_ids, int) else outbox_ids)
+    later = defaultdict(list)
+    for outbox_id, outcome in outcomes.items():
+        if outcome.state in ("retry", "released"):
+            later[outcome.retry_in].append(outbox_id)
+    for wait, ids in later.items():
+        reminders.request_delivery(ids, countdown=wait)
+    return dict(Counter(outcome.state for outcome in outcomes.values()))
 
 
 @shared_task(name="wuguan.flush_outbox")
 def flush_outbox():
     """Start delivery of every due row: decided while the broker was down, retried, or left by a dead worker."""
     reminders.bury_poison()
-    for outbox_id in reminders.due_messages():
-        dispatch.nudge("wuguan.deliver", outbox_id)
+    reminders.request_delivery(reminders.due_messages())
 
 
 @shared_task(name="wuguan.compile_bulletins")
@@ -60,8 +68,7 @@ def compile_bulletins(period_kind, period_label=None):
 @shared_task(name="wuguan.compile_bulletin")
 def compile_bulletin(kind, scope, period_label):
     result = bulletins.compile_bulletin(kind, scope, period_label)
-    for outbox_id in result.outbox_ids:
-        dispatch.nudge("wuguan.deliver", outbox_id)
+    reminders.request_delivery(result.outbox_ids)
     return result.state
 
 

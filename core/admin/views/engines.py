@@ -147,7 +147,7 @@ class OutboxView(ScopedModelView):
         rows = self.get_query().filter(self.model.id.in_(self.coerce_ids(ids)), self.model.state == "dead").all()
         for row in rows:
             reminders.resend(row.id, current_user)
-            dispatch.nudge("wuguan.deliver", row.id)
+        reminders.request_delivery([row.id for row in rows])
         flash(_("已重新发送 %(n)d 条", n=len(rows)), "success")
 
 
