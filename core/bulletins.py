@@ -8,6 +8,7 @@ that marks the bulletin compiled, so a bulletin is mailed exactly once.
 """
 from dataclasses import asdict, dataclass
 import datetime as dt
+from functools import cached_property
 import io
 import logging
 from pathlib import Path
@@ -20,7 +21,7 @@ from openpyxl.styles import Font
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import periods, reminders
+from . import periods, reminders, scope
 from .extensions import db
 from .models import Bulletin, Finding, Member, Organization, WorkUnit
 from .models.base import utcnow
@@ -45,17 +46,22 @@ class BulletinContext:
     unit: WorkUnit | None
     today: dt.date
 
+    @cached_property
+    def _org_ids(self):
+        return scope.subtree(self.org.path)
+
     def members_in_scope(self):
-        """A condition selecting the members this bulletin covers."""
+        """A condition selecting the members this bulletin covers: those living in its subtree, or
+        belonging to it when no residence is recorded (written so both columns' indexes serve)."""
         if self.unit is not None:
             return Member.work_unit_id == self.unit.id
-        return func.coalesce(Member.location_id, Member.affiliation_id).in_(
-            select(Organization.id).where(Organization.in_subtree(self.org.path)))
+        return or_(Member.location_id.in_(self._org_ids),
+                   and_(Member.location_id.is_(None), Member.affiliation_id.in_(self._org_ids)))
 
     def orgs_in_scope(self, column):
         if self.unit is not None:
             return column.in_(select(Member.location_id).where(Member.work_unit_id == self.unit.id))
-        return column.in_(select(Organization.id).where(Organization.in_subtree(self.org.path)))
+        return column.in_(self._org_ids)
 
 
 def scopes(kind):

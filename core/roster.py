@@ -442,14 +442,19 @@ def commit(data, filename, staff, progress=None):
             statement = update(table).where(table.c.id == bindparam("_id")).values(
                 {k: bindparam(k) for k in keys if k != "id"} | {"updated_at": now})
             db.session.connection().execute(statement, [{**r, "_id": r["id"]} for r in rows])
-        audit.record(db.session, "member", "import", f"{filename} sha256:{report.checksum[:16]}",
-                     after={**report.counts(), "sha256": report.checksum})
-        db.session.commit()
+        record_import("member", filename, report)
     except Exception:
         db.session.rollback()
         raise
-    report.committed = True
     return report
+
+
+def record_import(kind, filename, report, **extra):
+    """The whole file as one audit entry (with its checksum), then the one commit."""
+    audit.record(db.session, kind, "import", f"{filename} sha256:{report.checksum[:16]}",
+                 after={**report.counts(), **extra, "sha256": report.checksum})
+    db.session.commit()
+    report.committed = True
 
 
 def _insert_members(rows, now):

@@ -17,7 +17,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from core import audit, roster, scope
+from core import roster, scope
 from core.errors import ValidationError
 from core.models import Member, Organization, WorkUnit
 from core.models.base import utcnow
@@ -257,13 +257,10 @@ def commit(data, filename, staff, employer=None, progress=None):
                  "left_on": None, "created_at": now, "updated_at": now}
                 for r, card in zip(report.registrations, _card_numbers(report.registrations))]
         insert_rows(db.session, registrations, rows)
-        audit.record(db.session, "dual_registration", "import", f"{filename} sha256:{report.checksum[:16]}",
-                     after={**report.counts(), "employer": employer, "sha256": report.checksum})
-        db.session.commit()
+        roster.record_import("dual_registration", filename, report, employer=employer)
     except Exception:
         db.session.rollback()
         raise
-    report.committed = True
     return report
 
 
