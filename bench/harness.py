@@ -1,6 +1,7 @@
 """What every benchmark shares: a database of its own per size, statement counting, peak memory,
 and one shape for a measurement so bench/run.py can put them side by side."""
 from contextlib import contextmanager
+from pathlib import Path
 import resource
 import tempfile
 import time
@@ -61,5 +62,12 @@ def stopwatch():
 
 
 def peak_mb():
-    """This process's peak resident memory (each benchmark runs in a process of its own)."""
+    """This process's peak resident memory (each benchmark runs in a process of its own). Linux's
+    VmHWM starts afresh at exec; ru_maxrss, the fallback elsewhere, keeps the parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
