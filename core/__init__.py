@@ -45,6 +45,11 @@ def create_app(config=None):
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=";".join(
         [str(Path(__file__).parent / "translations"), *plugin_host.translation_folders()]))
 
+    from . import privacy
+    # Templates (plugins' panels too) ask the one decision: {{ value|reveal("phone") }}.
+    app.jinja_env.filters["reveal"] = privacy.reveal
+    app.jinja_env.globals["sees_sensitive"] = privacy.sees_sensitive
+
     from .admin import init_admin
     init_admin(app)
     return app

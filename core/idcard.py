@@ -61,7 +61,3 @@ def make_number(region, birth_date, sequence, gender):
     body = f"{region}{birth_date:%Y%m%d}{order:03d}"
     return body + ric.calc_check_digit(body + "0")
 
-
-def mask(number):
-    """What staff without the right to see full numbers get."""
-    return number[:6] + "********" + number[-4:] if number and len(number) == 18 else number

@@ -587,10 +587,12 @@ def branch_roster(org, staff):
         .where(Organization.in_subtree(org.path), Member.state == "active", scope.clause(Member, staff))
         .order_by(Organization.path, Member.joined_on, Member.id)).all()
     categories = {c: str(t) for c, (_, t) in host().categories.items()}
-    table = [[n, mem.name, str(m.GENDERS.get(mem.gender, "")), mem.ethnicity, mem.birth_date.isoformat(),
+    def shown(mem, name):
+        return str(privacy.reveal_attr(mem, name, staff) or "")
+    table = [[n, mem.name, str(m.GENDERS.get(mem.gender, "")), mem.ethnicity, shown(mem, "birth_date"),
               str(m.EDUCATIONS.get(mem.education, "")), mem.joined_on.isoformat(),
               mem.confirmed_on.isoformat() if mem.confirmed_on else "", categories.get(mem.category, mem.category),
-              branch, privacy.phone(mem.phone, staff) or "", mem.address or ""]
+              branch, shown(mem, "phone"), shown(mem, "address")]
              for n, (mem, branch) in enumerate(rows, 1)]
     title = _("%(org)s党员花名册（截至 %(d)s，共 %(n)d 人）", org=org.name, d=dt.date.today().isoformat(),
               n=len(table))

@@ -59,6 +59,3 @@ def test_region_created_after_birth_is_only_a_warning():
     assert card.gender == "female"
     assert idcard.ric.is_valid(number) is False  # stdnum alone would reject it
 
-
-def test_mask_keeps_region_and_last_four():
-    assert idcard.mask("360426199101010071") == "360426********0071"

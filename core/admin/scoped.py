@@ -11,6 +11,7 @@ from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
+from flask_admin import tools
 from flask_admin.form import BaseForm
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,7 +19,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import exists, func, inspect, select
 from sqlalchemy.orm import Query
 
-from .. import scope
+from .. import privacy, scope
 from ..errors import ValidationError
 from ..extensions import db
 from ..models import Organization
@@ -85,7 +86,6 @@ class ScopedModelView(StaffOnly, ModelView):
     scope_member_column = None
     write_roles = WRITE_ROLES
     allow_create = allow_edit = allow_delete = True
-    sensitive_columns = {}  # column name -> function(value) masking it for staff without the right
 
     form_base_class = AdminForm
     page_size = 50
@@ -120,12 +120,36 @@ class ScopedModelView(StaffOnly, ModelView):
                             f"or core.scope.rule({model.__name__}) must exist")
 
     def _mask_sensitive_columns(self):
-        def formatter(mask):
-            return lambda view, context, model, name: mask(getattr(model, name))
-        masks = {name: formatter(fn) for name, fn in self.sensitive_columns.items()}
+        """Personal columns the models declare (core.privacy) reach the list, the details and the
+        export only through `privacy.reveal`, whatever formatter the screen set; searching or
+        filtering on one would be an oracle for its hidden part, so a screen may not."""
+        def formatter(kind):
+            return lambda view, context, model, name: privacy.reveal(tools.rec_getattr(model, name), kind)
+        names = {name for columns in (self.get_list_columns(), self.get_details_columns(), self.get_export_columns())
+                 for name, _title in columns}
+        masks = {name: formatter(kind) for name in names if (kind := self._sensitive_kind(name))}
         self.column_formatters = {**(self.column_formatters or {}), **masks}
         self.column_formatters_detail = {**(self.column_formatters_detail or self.column_formatters), **masks}
         self.column_formatters_export = {**(self.column_formatters_export or {}), **masks}
+        for name in self.column_searchable_list or ():
+            if isinstance(name, str) and self._sensitive_kind(name):
+                raise TypeError(f"{type(self).__name__} searches the personal column {name!r}; "
+                                f"search it through core.privacy.matches instead")
+        for flt in self._filters or ():
+            column = getattr(flt, "column", None)
+            if column is not None and hasattr(column, "info") and privacy.kind_of(column):
+                raise TypeError(f"{type(self).__name__} filters on the personal column {column.key!r}")
+
+    def _sensitive_kind(self, name, model=None):
+        """The declared kind of a column name, dotted through relationships ("member.phone")."""
+        model = model or self.model
+        *path, last = name.split(".")
+        for part in path:
+            relationship = inspect(model).relationships.get(part)
+            if relationship is None:
+                return None
+            model = relationship.mapper.class_
+        return privacy.columns(model).get(last)
 
     # -- who may do what -------------------------------------------------------------
     def writable(self):
@@ -210,7 +234,37 @@ class ScopedModelView(StaffOnly, ModelView):
         return self._scope_choices(super().create_form(obj))
 
     def edit_form(self, obj=None):
-        return self._scope_choices(super().edit_form(obj))
+        return self._seal_sensitive(self._scope_choices(super().edit_form(obj)), obj)
+
+    def _seal_sensitive(self, form, obj):
+        """Without the right, a personal field shows its masked value read-only and saving the
+        form leaves the stored value as it was: nobody overwrites what they may not read."""
+        if obj is None or privacy.sees_sensitive():
+            return form
+        for field in form:
+            if hasattr(field, "entries"):  # inline models: each sub-form edits its own row
+                for entry in field.entries:
+                    row = getattr(entry, "object_data", None)
+                    if hasattr(entry, "form") and row is not None:
+                        self._seal_sensitive_fields(entry.form, row)
+        self._seal_sensitive_fields(form, obj)
+        return form
+
+    def _seal_sensitive_fields(self, form, obj):
+        declared = privacy.columns(type(obj))
+        for field in form:
+            kind = declared.get(field.short_name)
+            if not kind:
+                continue
+            masked = privacy.reveal(getattr(obj, field.short_name), kind)
+            field.validators, field.process_errors, field.errors = [], [], []
+            field.flags.required = False
+            field.raw_data = None
+            field.data = None
+            field._value = lambda masked=masked: "" if masked is None else str(masked)
+            field.populate_obj = lambda obj, name: None
+            field.render_kw = {**(field.render_kw or {}), "readonly": True}
+            field.description = _("无权查看完整信息，保存时不会修改")
 
     def _scope_choices(self, form):
         """A select field offers, and accepts, only rows the staffer may link to (inline forms too)."""

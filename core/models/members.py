@@ -5,7 +5,8 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Index, String, event, or_
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .. import idcard, names
+from .. import idcard, names, privacy
+from ..privacy import sensitive
 from ..errors import ValidationError
 from ..extensions import db
 from .base import Audited, Timestamps
@@ -33,10 +34,10 @@ class Member(Audited, Timestamps, db.Model):
     name_initials: Mapped[str] = mapped_column(search_text(60), default="", index=True)
     gender: Mapped[str] = mapped_column(String(8))
     ethnicity: Mapped[str] = mapped_column(String(20), default="汉族")
-    birth_date: Mapped[dt.date] = mapped_column(Date)
-    id_number: Mapped[str] = mapped_column(search_text(18), unique=True)
-    phone: Mapped[str | None] = mapped_column(search_text(32), index=True)
-    address: Mapped[str | None] = mapped_column(String(255))
+    birth_date: Mapped[dt.date] = mapped_column(Date, info=sensitive("birth_date"))
+    id_number: Mapped[str] = mapped_column(search_text(18), unique=True, info=sensitive("id_number"))
+    phone: Mapped[str | None] = mapped_column(search_text(32), index=True, info=sensitive("phone"))
+    address: Mapped[str | None] = mapped_column(String(255), info=sensitive("address"))
     building: Mapped[str | None] = mapped_column(String(32))
     unit_no: Mapped[str | None] = mapped_column(String(16))
     room: Mapped[str | None] = mapped_column(String(16))
@@ -61,13 +62,15 @@ class Member(Audited, Timestamps, db.Model):
         return self.name
 
     @classmethod
-    def search(cls, term):
+    def search(cls, term, staff=None):
         """One search term as an indexed prefix match: digits find 身份证 and phone,
-        latin letters find pinyin ("zhangsan") and initials ("zs"), anything else the name."""
+        latin letters find pinyin ("zhangsan") and initials ("zs"), anything else the name.
+        Numbers are matched as `staff` (default: the current user) may see them (core.privacy.matches)."""
         term = term.strip()
         if term[:-1].isdigit() and len(term) >= 3:
             term = term.upper()
-            return or_(cls.id_number.startswith(term, autoescape=True), cls.phone.startswith(term, autoescape=True))
+            return or_(privacy.matches(cls.id_number, "id_number", term, staff),
+                       privacy.matches(cls.phone, "phone", term, staff))
         if term.isascii() and term.isalpha():
             term = term.lower()
             return or_(cls.name_pinyin.startswith(term, autoescape=True),

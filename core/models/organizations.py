@@ -5,6 +5,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..privacy import sensitive
 from .base import Audited, Timestamps
 
 KINDS = {
@@ -41,10 +42,10 @@ class Organization(Audited, Timestamps, db.Model):
     kind: Mapped[str] = mapped_column(String(32), index=True)
     name: Mapped[str] = mapped_column(String(120))
     code: Mapped[str] = mapped_column(String(64), unique=True)
-    address: Mapped[str | None] = mapped_column(String(255))
+    address: Mapped[str | None] = mapped_column(String(255), info=sensitive(None))
     contact_person: Mapped[str | None] = mapped_column(String(60))
-    phone: Mapped[str | None] = mapped_column(String(32))
-    email: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(32), info=sensitive(None))
+    email: Mapped[str | None] = mapped_column(String(120), info=sensitive(None))
 
     parent = relationship("Organization", remote_side=[id], backref="children")
 

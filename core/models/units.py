@@ -4,6 +4,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..privacy import sensitive
 from .base import Audited, Timestamps
 
 KINDS = {
@@ -22,12 +23,12 @@ class WorkUnit(Audited, Timestamps, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
-    address: Mapped[str | None] = mapped_column(String(255))
+    address: Mapped[str | None] = mapped_column(String(255), info=sensitive(None))
     # The unit's own Party organization: the addressee of 双向反馈 and of 通报.
     party_org_name: Mapped[str | None] = mapped_column(String(120))
     contact_person: Mapped[str | None] = mapped_column(String(60))
-    phone: Mapped[str | None] = mapped_column(String(32))
-    email: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(32), info=sensitive(None))
+    email: Mapped[str | None] = mapped_column(String(120), info=sensitive(None))
 
     def __str__(self):
         return self.name

@@ -13,6 +13,7 @@ from core.errors import ValidationError
 from core.models import Organization
 from core.models.base import Audited, Timestamps
 from core.plugin_api import db
+from core.plugin_api import sensitive
 
 DIRECTIONS = {"out": _l("流出"), "in": _l("流入")}
 REASONS = {"work": _l("务工"), "business": _l("经商"), "study": _l("求学"), "family": _l("随迁"),
@@ -39,9 +40,9 @@ class MobileRecord(Audited, Timestamps, db.Model):
     other_org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     other_org_name: Mapped[str | None] = mapped_column(String(120))
     other_contact_person: Mapped[str | None] = mapped_column(String(60))
-    other_phone: Mapped[str | None] = mapped_column(String(32))
-    other_email: Mapped[str | None] = mapped_column(String(120))
-    other_address: Mapped[str | None] = mapped_column(String(255))
+    other_phone: Mapped[str | None] = mapped_column(String(32), info=sensitive("phone"))
+    other_email: Mapped[str | None] = mapped_column(String(120), info=sensitive("email"))
+    other_address: Mapped[str | None] = mapped_column(String(255), info=sensitive(None))
     place: Mapped[str] = mapped_column(String(120))
     workplace: Mapped[str | None] = mapped_column(String(120))
     since: Mapped[dt.date] = mapped_column(Date, index=True)

@@ -5,7 +5,6 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from core import privacy
 from core.errors import ValidationError
 from core.models import Organization, Transfer
 from core.plugin_api import ScopedModelView, db
@@ -48,7 +47,6 @@ def shown(mapping):
 
 class RecordView(ScopedModelView):
     scope_member_column = "member_id"
-    sensitive_columns = {"other_phone": privacy.phone}
     column_list = ["member", "direction", "other_org", "other_org_name", "place", "workplace", "since",
                    "reason", "fixed_place", "settled", "state", "station"]
     column_labels = LABELS

@@ -14,6 +14,7 @@ from core.errors import ValidationError
 from core.models import Member, Organization
 from core.models.base import Audited, Timestamps
 from core.plugin_api import db
+from core.plugin_api import sensitive
 
 # The five roles of a responsibility card, in the article's order.
 ROLES = {
@@ -136,7 +137,7 @@ class Card(Audited, Timestamps, db.Model):
     role_environment: Mapped[bool] = mapped_column(Boolean, default=False)
     duties: Mapped[str | None] = mapped_column(Text)
     # Where the holder's reminders go (the member record has no e-mail); else the community's mailbox.
-    email: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(120), info=sensitive("email"))
 
     community = relationship("Organization")
     member = relationship("Member")
@@ -197,7 +198,7 @@ class Pairing(Audited, Timestamps, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     household_name: Mapped[str] = mapped_column(String(60))
-    household_address: Mapped[str | None] = mapped_column(String(255))
+    household_address: Mapped[str | None] = mapped_column(String(255), info=sensitive("address"))
     difficulty: Mapped[str] = mapped_column(String(20))
     started_on: Mapped[dt.date] = mapped_column(Date)
     ended_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -15,6 +15,7 @@ from core import idcard, periods
 from core.errors import ValidationError
 from core.models.base import Audited, Timestamps, utcnow
 from core.plugin_api import db
+from core.plugin_api import sensitive
 
 REGISTRATION_STATES = {"registered": _l("在册"), "left": _l("已离开")}
 GRADES = {"excellent": _l("优秀"), "qualified": _l("合格"), "basic": _l("基本合格"), "unqualified": _l("不合格")}
@@ -280,11 +281,11 @@ class Signup(Audited, Timestamps, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     name: Mapped[str] = mapped_column(String(60))
-    id_number: Mapped[str] = mapped_column(String(18))
-    phone: Mapped[str] = mapped_column(String(32))
+    id_number: Mapped[str] = mapped_column(String(18), info=sensitive("id_number"))
+    phone: Mapped[str] = mapped_column(String(32), info=sensitive("phone"))
     employer: Mapped[str] = mapped_column(String(120))
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    address: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True, info=sensitive("secret"))
     state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("dual_registration.id"))
     note: Mapped[str | None] = mapped_column(String(200))

@@ -8,7 +8,6 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import privacy
 from core.admin.views.imports import ImportView, UploadForm
 from core.admin.views.labels import choice_formatter, choice_list
 from core.errors import ValidationError
@@ -119,7 +118,6 @@ class SignupView(DualView):
     column_formatters = {"state": choice_formatter(SIGNUP_STATES)}
     column_export_exclude_list = ["address"]
     form_columns = ["note"]
-    sensitive_columns = {"id_number": privacy.id_number, "phone": privacy.phone}
 
     @action("approve", _l("批准报到"), _l("批准所选的报到申请？"))
     def action_approve(self, ids):

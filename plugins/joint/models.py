@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from core.errors import ValidationError
 from core.models.base import Audited, Timestamps
 from core.plugin_api import db
+from core.plugin_api import sensitive
 
 HEALTH = {"good": _l("良好"), "fair": _l("一般"), "poor": _l("较差"), "bedridden": _l("卧床")}
 FRAIL = ("poor", "bedridden")
@@ -48,7 +49,7 @@ class JointProfile(Audited, Timestamps, db.Model):
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), unique=True)
     former_unit_id: Mapped[int | None] = mapped_column(ForeignKey("work_unit.id"), index=True)
     unit_contact: Mapped[str | None] = mapped_column(String(60))
-    unit_contact_phone: Mapped[str | None] = mapped_column(String(32))
+    unit_contact_phone: Mapped[str | None] = mapped_column(String(32), info=sensitive("phone"))
     retired_on: Mapped[dt.date | None] = mapped_column(Date)
     health: Mapped[str] = mapped_column(String(16), default="good", index=True)
     expertise: Mapped[str | None] = mapped_column(String(255))
@@ -124,7 +125,7 @@ class JointAgreement(Audited, Timestamps, db.Model):
     unit_duties: Mapped[str | None] = mapped_column(Text)
     community_contact: Mapped[str | None] = mapped_column(String(60))
     unit_contact: Mapped[str | None] = mapped_column(String(60))
-    unit_contact_phone: Mapped[str | None] = mapped_column(String(32))
+    unit_contact_phone: Mapped[str | None] = mapped_column(String(32), info=sensitive("phone"))
 
     org = relationship("Organization")
     work_unit = relationship("WorkUnit")

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from wtforms import SelectMultipleField
 
-from core import privacy, scope
+from core import scope
 from core.admin.scoped import StaffOnly, visible
 from core.models import Member, Organization
 from core.models.members import EDUCATIONS
@@ -76,7 +76,6 @@ class JointProfileView(ScopedModelView):
                          "education": lambda v, c, m, n: str(EDUCATIONS.get(m.member.education, ""))
                          if m.member else ""}
     column_formatters_export = column_formatters
-    sensitive_columns = {"unit_contact_phone": privacy.phone}
     form_columns = ["member", "former_unit", "unit_contact", "unit_contact_phone", "retired_on", "health",
                     "expertise", "task_choices", "no_stairs", "needs_company", "notes"]
     form_extra_fields = {"task_choices": SelectMultipleField(LABELS["task_choices"], choices=[])}
@@ -118,7 +117,6 @@ class JointAgreementView(ScopedModelView):
     column_searchable_list = ["work_unit.name", "unit_contact", "community_contact"]
     column_filters = ["review_on", "signed_on", "work_unit.name"]
     column_default_sort = ("review_on", False)
-    sensitive_columns = {"unit_contact_phone": privacy.phone}
     form_columns = ["org", "work_unit", "signed_on", "review_on", "community_duties", "unit_duties",
                     "community_contact", "unit_contact", "unit_contact_phone"]
 

@@ -42,7 +42,6 @@ class MemberView(ScopedModelView):
     column_sortable_list = ["name", "birth_date", "joined_on", "category", "state"]
     column_default_sort = "id"
     column_searchable_list = ["name"]
-    sensitive_columns = {"id_number": privacy.id_number, "phone": privacy.phone}
     column_formatters = {
         "gender": choice_formatter(m.GENDERS), "state": choice_formatter(m.STATES),
         "status": choice_formatter(m.STATUSES), "education": choice_formatter(m.EDUCATIONS),
@@ -87,14 +86,6 @@ class MemberView(ScopedModelView):
     def search_placeholder(self):
         return str(_l("姓名、拼音、首字母、身份证号或电话"))
 
-    def edit_form(self, obj=None):
-        """Staff who may not see full numbers cannot see them in the edit form either."""
-        form = super().edit_form(obj)
-        if not privacy.sees_sensitive():
-            del form.id_number
-            del form.phone
-        return form
-
     @expose("/details/")
     def details_view(self):
         member = self.get_one(request.args.get("id"))
@@ -104,10 +95,11 @@ class MemberView(ScopedModelView):
         attended = db.session.execute(
             select(Activity, Attendance).join(Attendance, Attendance.activity_id == Activity.id)
             .where(Attendance.member_id == member.id).order_by(Activity.held_on.desc()).limit(50)).all()
-        panels = [(panel, Markup(render_template(panel.template, member=member, **panel.context)))
+        # Panels see the member and their own rows as the staffer may see them (core.privacy.Shown).
+        panels = [(panel, Markup(render_template(panel.template, member=privacy.Shown(member),
+                                                 **privacy.shown(panel.context))))
                   for panel in sorted(host().collect("wuguan_member_panels", member=member), key=lambda p: p.order)]
-        return self.render(self.details_template, model=member, transfers=transfers, attended=attended,
-                           panels=panels, activity_kinds=host().activity_kinds(),
-                           id_number=privacy.id_number(member.id_number), phone=privacy.phone(member.phone),
+        return self.render(self.details_template, model=privacy.Shown(member), transfers=transfers,
+                           attended=attended, panels=panels, activity_kinds=host().activity_kinds(),
                            category=category_title(self, None, member, "category"), labels=LABELS, m=m,
                            return_url=self.get_url(".index_view"))
