@@ -1,6 +1,9 @@
 """Writes the audit log from the session itself, so no code path can change a record unlogged.
 
 Bulk loads that bypass the ORM (demo data, imports) call `record` once for the whole batch.
+Personal columns (declared on the model, core.privacy) are logged as keyed fingerprints: the
+log shows that a 身份证 or a phone changed, and whether two entries hold the same value, but
+no reader of the log, with or without the right, reads the value there.
 """
 import contextlib
 import contextvars
@@ -12,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
+from . import privacy
 from .models.audit import AuditEntry
 from .models.base import Audited, utcnow
 
@@ -49,10 +53,14 @@ def _plain(value):
     return value
 
 
+def _logged(model, key, value):
+    return privacy.fingerprint(value) if key in privacy.columns(model) else _plain(value)
+
+
 def _snapshot(obj, only=None):
     state = inspect(obj)
     skip = set(getattr(obj, "__audit_exclude__", ()))
-    return {a.key: _plain(getattr(obj, a.key)) for a in state.mapper.column_attrs
+    return {a.key: _logged(type(obj), a.key, getattr(obj, a.key)) for a in state.mapper.column_attrs
             if a.key not in skip and (only is None or a.key in only)}
 
 
@@ -69,7 +77,7 @@ def _changes(obj, stored):
             old = hist.deleted[0] if hist.deleted else stored.get(attr.key)
             new = hist.added[0]
             if old != new:
-                before[attr.key], after[attr.key] = _plain(old), _plain(new)
+                before[attr.key], after[attr.key] = _logged(type(obj), attr.key, old), _logged(type(obj), attr.key, new)
     return before, after
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..privacy import sensitive
 from .base import utcnow
 
 STATES = {"pending": _l("待发送"), "sending": _l("发送中"), "sent": _l("已发送"), "dead": _l("发送失败")}
@@ -26,7 +27,7 @@ class OutboxMessage(db.Model):
     channel: Mapped[str] = mapped_column(String(32))
     recipient: Mapped[str] = mapped_column(String(200))
     subject: Mapped[str] = mapped_column(String(255))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, info=sensitive("text"))  # may quote a member's phone
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     bulletin_id: Mapped[int | None] = mapped_column(ForeignKey("bulletin.id"))
     state: Mapped[str] = mapped_column(String(16), default="pending")
@@ -58,7 +59,7 @@ class InboxItem(db.Model):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), unique=True)
     subject: Mapped[str] = mapped_column(String(255))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, info=sensitive("text"))  # may quote a member's phone
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     read_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from core.pdf import new_pdf
 from core.models import Activity, Attendance, Member, Organization
 from core.plugin_api import db
+from core.plugin_api import shown
 from core.reminders import template_environment
 
 from .models import DIRECTIONS, METHODS, PARTIES, REASONS, RECORD_STATES, Card, Contact, MobileRecord, TempRelation
@@ -76,7 +77,11 @@ def _names():
 
 
 def filled(data):
-    """The layout with every cell rendered: [(kind, title, headings, rows)] where cards have (label, value) rows."""
+    """The layout with every cell rendered: [(kind, title, headings, rows)] where cards have (label, value) rows.
+
+    The layout is a deployment's file, so its cells see the rows as the staffer may (core.privacy.shown):
+    no expression in it can print a full number the staffer has no right to."""
+    data = shown(data)
     env = jinja2.Environment(undefined=jinja2.ChainableUndefined, autoescape=False)
     cell = lambda expression, context: env.from_string(expression).render(**context).strip()  # noqa: E731
     names, parts = _names(), []
