@@ -109,3 +109,41 @@ def test_a_staffers_day(live_server, community, page, tmp_path):
     page.wait_for_selector("#login")
     page.goto(f"{live_server}/admin/member/")
     assert "/login" in page.url
+
+
+def test_a_staffer_without_the_right_sees_masks_and_cannot_overwrite_them(live_server, community, page, db):
+    """The member page and the edit form show the masked numbers and the age; saving keeps the numbers."""
+    from core import privacy
+    staff = Staff(username="she", display_name="社区干事", role="community", org=community["A"],
+                  can_see_sensitive=False)
+    staff.set_password(PASSWORD)
+    db.session.add(staff)
+    db.session.commit()
+    member = db.session.query(Member).filter_by(name="张三").one()
+    number, phone, born = member.id_number, member.phone, member.birth_date
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "she")
+    page.fill("#password", PASSWORD)
+    page.click("#login")
+    page.wait_for_selector("#total-members")
+
+    page.goto(f"{live_server}/admin/member/details/?id={member.id}")
+    assert page.inner_text("#member-id-number") == privacy.mask(number, "id_number")
+    assert page.inner_text("#member-phone") == privacy.mask(phone, "phone")
+    assert page.inner_text("#member-birth-date") == f"{privacy.age(born)}岁"
+    assert number not in page.content() and phone not in page.content() and born.isoformat() not in page.content()
+
+    page.goto(f"{live_server}/admin/member/edit/?id={member.id}")
+    assert page.input_value("#id_number") == privacy.mask(number, "id_number")
+    assert page.input_value("#phone") == privacy.mask(phone, "phone")
+    assert page.input_value("#birth_date") == f"{privacy.age(born)}岁"
+    assert page.get_attribute("#phone", "readonly") is not None
+    page.evaluate("document.querySelector('#phone').removeAttribute('readonly')")  # a determined staffer
+    page.fill("#phone", "13000000000")
+    page.fill("#ethnicity", "回族")
+    with page.expect_navigation():
+        page.click("input[type=submit][value='保存'], button[type=submit]:has-text('保存')")
+    db.session.expire_all()
+    saved = db.session.get(Member, member.id)
+    assert saved.ethnicity == "回族"
+    assert (saved.id_number, saved.phone, saved.birth_date) == (number, phone, born)
