@@ -40,12 +40,12 @@ def lowest_common_ancestor(orgs):
     return common
 
 
-def linkable(staff, affiliation_id, location_id):
+def linkable(values, inside):
     """May the staffer link this member to her organizations: the member is in her scope and, where
-    recorded, lives in it; linking someone who lives elsewhere would take them from that community."""
-    inside = scope.orgs_inside({affiliation_id, location_id}, staff)
-    return (scope.holds_member({"affiliation_id": affiliation_id, "location_id": location_id}, inside)
-            and (location_id is None or location_id in inside))
+    recorded, lives in it (linking someone who lives elsewhere would take them from that community).
+    `values` maps scope.MEMBER_ORG_COLUMNS; `inside` is scope.orgs_inside of them for the staffer."""
+    location = values.get("location_id")
+    return scope.holds_member(values, inside) and (location is None or location in inside)
 
 
 def refer(member_id, id_number, staff, source, name=None):
