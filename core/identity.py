@@ -14,7 +14,8 @@ from .extensions import db
 from .models import IdentityConflict, Member, Organization
 from .models.organizations import SEPARATOR
 
-REFUSAL = _l("该身份证号码无法在本组织登记，已提交上级党组织核查")
+# True of every refusal it stands for, and naming nobody: the same words whether or not someone else holds the number.
+REFUSAL = _l("该身份证号码无法在本组织登记；如涉及其他党组织，已提交上级党组织核查")
 
 
 def refusal():
