@@ -19,6 +19,7 @@ STATES = {"open": _l("待处理"), "merged": _l("已合并"), "transferred": _l(
 
 class IdentityConflict(Audited, Timestamps, db.Model):
     __tablename__ = "identity_conflict"
+    __audit_exclude__ = ("created_at", "updated_at", "id_number")  # the member's id says who; the log keeps no number
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
