@@ -301,7 +301,7 @@ def _check(data, filename, staff, progress, keep=None):
     if missing:
         raise ImportRefused(_("缺少必需的列：%(c)s", c="、".join(missing)))
     resolver = Resolver(staff)
-    in_scope = (scope.clause(Member, staff), staff)
+    in_scope = (scope.clause(Member, staff), staff, set(resolver.stand_ins))
     chunk, seen = [], {}
     for n, cells in rows:
         report.rows += 1
@@ -384,7 +384,7 @@ def _against_database(parsed, report, in_scope, keep):
     the scope (the form's rule, asked of rows not yet written)."""
     if not parsed:
         return
-    clause, staff = in_scope
+    clause, staff, linkable = in_scope
     numbers = [mem.id_number for _, mem in parsed]
     existing = {row["id_number"]: dict(row) for row in db.session.execute(
         select(Member.__table__).where(Member.id_number.in_(numbers))).mappings()}
@@ -404,6 +404,12 @@ def _against_database(parsed, report, in_scope, keep):
         changes = {k: v for k, v in values.items() if v is not None and (old is None or old.get(k) != v)}
         if not scope.holds_member({**(old or {}), **changes}, inside):
             report.errors.append(RowError(n, COLUMNS["affiliation"][0], None, str(scope.OUT_OF_SCOPE)))
+            continue
+        kept = [name for name, column in ORG_FIELDS.items()
+                if column in changes and old is not None and old[column] is not None and old[column] not in linkable]
+        if kept:  # the form shows such a link read-only and keeps it; a file may not change it either
+            report.errors.extend(RowError(n, COLUMNS[name][0], None, _("该党员的%(f)s不在您的管理范围内，不能修改",
+                                                                      f=COLUMNS[name][0])) for name in kept)
             continue
         if old is None:
             report.created += 1

@@ -3,6 +3,7 @@ from flask import flash, render_template, request
 from markupsafe import Markup
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, IntEqualFilter
+from flask_admin.contrib.sqla.validators import Unique
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -87,6 +88,14 @@ class MemberView(ScopedModelView):
 
     def search_placeholder(self):
         return str(_l("姓名、拼音、首字母、身份证号或电话"))
+
+    def scaffold_form(self):
+        """Without Flask-Admin's uniqueness check on 身份证, which would say "already exists" of any member
+        in the city: `_number_taken` answers instead, within the staffer's scope."""
+        form_class = super().scaffold_form()
+        field = form_class.id_number
+        field.kwargs["validators"] = [v for v in field.kwargs.get("validators", ()) if not isinstance(v, Unique)]
+        return form_class
 
     def create_model(self, form):
         return False if self._number_taken(form, None) else super().create_model(form)
