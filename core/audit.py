@@ -22,6 +22,7 @@ from .models.base import Audited, utcnow
 ACTIONS = {"insert": _l("新增"), "update": _l("修改"), "delete": _l("删除"), "export": _l("导出"),
            "demo": _l("装入演示数据"), "password": _l("修改密码")}
 TABLES = {"member": _l("党员"), "organization": _l("党组织"), "work_unit": _l("工作单位"), "transfer": _l("组织关系转接"),
+          "identity_conflict": _l("身份冲突"),
           "activity": _l("组织生活"), "attendance": _l("出席情况"), "staff": _l("工作人员")}
 
 _actor = contextvars.ContextVar("wuguan_actor", default=(None, "system"))

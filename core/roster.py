@@ -24,7 +24,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy import bindparam, inspect, select, update
 
-from . import audit, scope, xlsx
+from . import audit, identity, scope, xlsx
 from .bulk import insert_rows
 from .errors import ValidationError
 from .extensions import db, scalar_defaults
@@ -98,6 +98,7 @@ class Report:
     errors: list = field(default_factory=list)
     headers: list = field(default_factory=list)
     committed: bool = False
+    referrals: list = field(default_factory=list)  # (member id, 身份证, name) held outside the importer's scope
 
     @property
     def ok(self):
@@ -282,9 +283,11 @@ def _blank_member():
 
 
 def validate(data, filename, staff, progress=None):
-    """Read and check every row; nothing is written. Returns a Report.
+    """Read and check every row; no member is written (identity conflicts found are filed). Returns a Report.
     `progress(rows read)` is called every PROGRESS_EVERY rows, for a progress bar."""
-    return _check(data, filename, staff, progress)
+    report = _check(data, filename, staff, progress)
+    identity.refer_all(report.referrals, staff, "roster")
+    return report
 
 
 def _check(data, filename, staff, progress, keep=None):
@@ -298,7 +301,7 @@ def _check(data, filename, staff, progress, keep=None):
     if missing:
         raise ImportRefused(_("缺少必需的列：%(c)s", c="、".join(missing)))
     resolver = Resolver(staff)
-    in_scope = scope.clause(Member, staff)
+    in_scope = (scope.clause(Member, staff), staff, set(resolver.stand_ins))
     chunk, seen = [], {}
     for n, cells in rows:
         report.rows += 1
@@ -376,29 +379,42 @@ def _attach_orgs(member, resolver):
 
 
 def _against_database(parsed, report, in_scope, keep):
-    """Match by 身份证: new rows are created, changed rows updated (if in scope), the rest unchanged."""
+    """Match by 身份证: new rows are created, changed rows updated, the rest unchanged; a number held
+    outside the importer's scope is refused as identity.REFUSAL and referred, and no row may leave
+    the scope (the form's rule, asked of rows not yet written)."""
     if not parsed:
         return
+    clause, staff, linkable = in_scope
     numbers = [mem.id_number for _, mem in parsed]
     existing = {row["id_number"]: dict(row) for row in db.session.execute(
         select(Member.__table__).where(Member.id_number.in_(numbers))).mappings()}
     visible = set()
     if existing:
         visible.update(db.session.scalars(select(Member.id).where(
-            Member.id.in_([row["id"] for row in existing.values()]), in_scope)))
+            Member.id.in_([row["id"] for row in existing.values()]), clause)))
+    inside = scope.orgs_inside({getattr(mem, c) for _, mem in parsed for c in scope.MEMBER_ORG_COLUMNS}, staff)
     created, updated = [], []
     for n, member in parsed:
         values = _values(member)
         old = existing.get(member.id_number)
+        if old is not None and old["id"] not in visible:
+            report.errors.append(RowError(n, COLUMNS["id_number"][0], member.id_number, identity.refusal()))
+            report.referrals.append((old["id"], member.id_number, member.name))
+            continue
+        changes = {k: v for k, v in values.items() if v is not None and (old is None or old.get(k) != v)}
+        if not scope.holds_member({**(old or {}), **changes}, inside):
+            report.errors.append(RowError(n, COLUMNS["affiliation"][0], None, str(scope.OUT_OF_SCOPE)))
+            continue
+        kept = [name for name, column in ORG_FIELDS.items()
+                if column in changes and old is not None and old[column] is not None and old[column] not in linkable]
+        if kept:  # the form shows such a link read-only and keeps it; a file may not change it either
+            report.errors.extend(RowError(n, COLUMNS[name][0], None, _("该党员的%(f)s不在您的管理范围内，不能修改",
+                                                                      f=COLUMNS[name][0])) for name in kept)
+            continue
         if old is None:
             report.created += 1
             created.append(tuple(values.values()))
             continue
-        if old["id"] not in visible:
-            report.errors.append(RowError(n, COLUMNS["id_number"][0], member.id_number,
-                                          _("该党员已在其他党组织登记，不在您的管理范围内")))
-            continue
-        changes = {k: v for k, v in values.items() if v is not None and old.get(k) != v}
         if changes:
             report.updated += 1
             updated.append({"id": old["id"], **changes})
@@ -430,6 +446,7 @@ def commit(data, filename, staff, progress=None):
 
     report = _check(data, filename, staff, progress, keep)
     if not report.ok:
+        identity.refer_all(report.referrals, staff, "roster")
         return report
     now = utcnow()
     try:

@@ -4,16 +4,21 @@ Every admin screen, ajax lookup, select field and export asks `clause(model)`; a
 without a rule is invisible to everyone but administrators, so a new screen that
 forgets to declare its scope shows nothing rather than everything.
 """
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import false, or_, select, true
 
 from .extensions import db
-from .models import Activity, Attendance, AuditEntry, Member, Organization, Staff, Transfer, WorkUnit
+from .models import Activity, Attendance, AuditEntry, IdentityConflict, Member, Organization, Staff, Transfer, WorkUnit
 from .models.bulletins import Bulletin
 from .models.findings import Finding, SweepRun
 from .models.outbox import InboxItem, OutboxMessage
 
 _RULES = {}
+# The member's links that put them in a scope (既管所属、又管所在); the rule and the unwritten-row check share them.
+MEMBER_ORG_COLUMNS = ("affiliation_id", "location_id")
+# What every write path says when its row would land outside the writer's scope.
+OUT_OF_SCOPE = _l("保存后该记录将超出您的管理范围，未保存")
 # A subtree of at most this many organizations reaches the rules as a list of ids (see `subtree`).
 LISTED_SUBTREE_MAX = 2000
 
@@ -87,8 +92,31 @@ def linkable_orgs(staff=None):
     return or_(Organization.in_subtree(staff.org.path), Organization.id.in_(staff.org.ancestor_ids()))
 
 
+def orgs_inside(ids, staff=None):
+    """Which of these organization ids lie in the staffer's subtree (all of them, for administrators)."""
+    staff = current_user if staff is None else staff
+    ids = {i for i in ids if i is not None}
+    if is_admin(staff):
+        return ids
+    if not ids or getattr(staff, "org", None) is None:
+        return set()
+    with db.session.no_autoflush:
+        return set(db.session.scalars(select(Organization.id).where(Organization.id.in_(ids),
+                                                                     Organization.in_subtree(staff.org.path))))
+
+
+def holds_member(values, inside):
+    """The Member rule on a row not written yet: `values` maps MEMBER_ORG_COLUMNS to ids, `inside` is
+    `orgs_inside` of them. Imports ask this where the form asks the database after its flush."""
+    return any(values.get(column) in inside for column in MEMBER_ORG_COLUMNS)
+
+
+def _member_links(orgs):
+    return or_(*(getattr(Member, column).in_(orgs) for column in MEMBER_ORG_COLUMNS))
+
+
 def member_ids(orgs):
-    return select(Member.id).where(or_(Member.affiliation_id.in_(orgs), Member.location_id.in_(orgs)))
+    return select(Member.id).where(_member_links(orgs))
 
 
 @rule(Organization, orgs=False)
@@ -99,7 +127,14 @@ def _organizations(orgs, staff):
 @rule(Member)
 def _members(orgs, staff):
     """既管所属、又管所在: a member is in scope by affiliation or by the community they live in."""
-    return or_(Member.affiliation_id.in_(orgs), Member.location_id.in_(orgs))
+    return _member_links(orgs)
+
+
+@rule(IdentityConflict)
+def _identity_conflicts(orgs, staff):
+    """A conflict is for the staff of the lowest organization above both sides (and those above them):
+    neither side alone may see the other's member."""
+    return IdentityConflict.ancestor_id.in_(orgs)
 
 
 @rule(Transfer)

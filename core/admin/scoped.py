@@ -65,6 +65,41 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
             return self.get_query().filter(column == pk).one_or_none()
 
 
+def _outside(model, rows):
+    """Those of `rows` the staffer may not link to."""
+    if not rows:
+        return []
+    pk = inspect(model).primary_key[0]
+    keys = {getattr(row, pk.key) for row in rows}
+    with db.session.no_autoflush:
+        allowed = set(db.session.scalars(select(pk).where(pk.in_(keys), visible(model))))
+    return [row for row in rows if getattr(row, pk.key) not in allowed]
+
+
+def _keep_links_outside(field, obj, base, model):
+    """Make `field` keep whatever of obj's current links lies outside the staffer's choices."""
+    current = getattr(obj, field.name)
+    if isinstance(field, QuerySelectMultipleField):
+        hidden = _outside(model, list(current or ()))
+        if hidden:
+            def populate_obj(target, name, field=field, hidden=hidden):
+                setattr(target, name, list(field.data) + [row for row in hidden if row not in field.data])
+            field.populate_obj = populate_obj
+            field.description = _("另有%(n)d项不在您的管理范围内，保存时保持不变", n=len(hidden))
+        return
+    if current is None or not _outside(model, [current]):
+        return
+    pk = inspect(model).primary_key[0]
+    key = getattr(current, pk.key)
+    field.query_factory = lambda: base().filter(pk == key)
+    field.data = current  # whatever was posted: the link is not the staffer's to change
+    field.allow_blank = False
+    field.render_kw = {**(field.render_kw or {}), "disabled": True}
+    field.description = _("不在您的管理范围内，保存时保持不变")
+    field.pre_validate = lambda form: None
+    field.populate_obj = lambda target, name: None
+
+
 class StaffOnly:
     """Any logged-in, active staffer; anonymous visitors go to the log-in page."""
 
@@ -234,7 +269,7 @@ class ScopedModelView(StaffOnly, ModelView):
         return self._scope_choices(super().create_form(obj))
 
     def edit_form(self, obj=None):
-        return self._seal_sensitive(self._scope_choices(super().edit_form(obj)), obj)
+        return self._seal_sensitive(self._scope_choices(super().edit_form(obj), obj), obj)
 
     def _seal_sensitive(self, form, obj):
         """Without the right, a personal field shows its masked value read-only and saving the
@@ -266,14 +301,18 @@ class ScopedModelView(StaffOnly, ModelView):
             field.render_kw = {**(field.render_kw or {}), "readonly": True}
             field.description = _("无权查看完整信息，保存时不会修改")
 
-    def _scope_choices(self, form):
-        """A select field offers, and accepts, only rows the staffer may link to (inline forms too)."""
+    def _scope_choices(self, form, obj=None):
+        """A select field offers, and accepts, only rows the staffer may link to (inline forms too). A link
+        the record already has outside those rows (a shared member's other community) is shown read-only
+        and kept on save: offered nothing to match it, the form would post it back empty."""
         for field in form:
             if isinstance(field, (QuerySelectField, QuerySelectMultipleField)) and field.query_factory:
                 base = field.query_factory
                 model = base().column_descriptions[0]["entity"]
                 field.query_factory = lambda base=base, model=model: base().filter(visible(model))
                 field.query = None
+                if obj is not None and hasattr(obj, field.name):
+                    _keep_links_outside(field, obj, base, model)
             if hasattr(field, "entries"):  # inline models: a list of sub-forms
                 for entry in field.entries:
                     if hasattr(entry, "form"):
@@ -292,7 +331,7 @@ class ScopedModelView(StaffOnly, ModelView):
                     form[name].errors = list(form[name].errors) + messages
             raise
         if not self.in_scope(model):
-            raise ValidationError.single("__all__", _("保存后该记录将超出您的管理范围，未保存"))
+            raise ValidationError.single("__all__", str(scope.OUT_OF_SCOPE))
 
     def handle_view_exception(self, exc):
         if isinstance(exc, ValidationError):

@@ -2,6 +2,7 @@
 from .activities import Activity, Attendance
 from .audit import AuditEntry
 from .bulletins import Bulletin
+from .conflicts import IdentityConflict
 from .findings import Finding, FindingHit, SweepRun
 from .imports import ImportJob
 from .members import Member
@@ -11,5 +12,5 @@ from .staff import LoginAttempt, Staff
 from .transfers import Transfer
 from .units import WorkUnit
 
-__all__ = ["Activity", "Attendance", "AuditEntry", "Bulletin", "Finding", "FindingHit", "ImportJob", "InboxItem", "LoginAttempt",
+__all__ = ["Activity", "Attendance", "AuditEntry", "Bulletin", "Finding", "FindingHit", "IdentityConflict", "ImportJob", "InboxItem", "LoginAttempt",
            "Member", "Organization", "OutboxMessage", "Staff", "SweepRun", "Transfer", "WorkUnit"]

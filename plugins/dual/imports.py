@@ -1,8 +1,10 @@
 """Employers' lists of in-service members, imported as 到社区报到 with the communities they live in.
 
 An employer sends the community (or the street) a list of its in-service members with where they live.
-Each row is matched by 身份证: a member on record keeps their record (a different name for the same
-身份证 is an error, never an update); a member not yet on record is created as an in-service member
+Each row is matched by 身份证: a member on record outside the importer's scope, or living outside it,
+gets core.identity's refusal and goes to the conflict queue (nothing about them is said); a member on
+record within it keeps their record (a different name for the same 身份证 is an error, never an
+update); a member not yet on record is created as an in-service member
 living in that community and working at the employer; then a registration is made, unless the member
 is already registered there. Reading, dates, limits, the error report and the all-or-nothing shape are
 core.roster's; the rules are `Member.validate` and `Registration.validate`: this module only matches.
@@ -17,7 +19,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from core import roster, scope
+from core import identity, roster, scope
 from core.errors import ValidationError
 from core.models import Member, Organization, WorkUnit
 from core.models.base import utcnow
@@ -104,8 +106,8 @@ class Lookup:
 
 
 def validate(data, filename, staff, employer=None, progress=None):
-    """Read and check every row; nothing is written. `employer` (a unit's name) stands for a missing or
-    empty 工作单位 column. Returns a Report; `progress(rows read)` as in core.roster."""
+    """Read and check every row; nothing is written but the identity conflicts found. `employer` (a unit's
+    name) stands for a missing or empty 工作单位 column. Returns a Report; `progress(rows read)` as in core.roster."""
     report = Report(filename=filename, checksum=hashlib.sha256(data).hexdigest())
     headers, rows = roster.read_table(data, filename, COLUMNS)
     report.headers = headers
@@ -128,8 +130,9 @@ def validate(data, filename, staff, employer=None, progress=None):
         else:
             seen[number] = n
             parsed.append(row)
-    _against_database(parsed, report)
+    _against_database(parsed, report, staff)
     report.errors.sort(key=lambda e: e.row)
+    identity.refer_all(report.referrals, staff, "dual_import")
     return report
 
 
@@ -186,12 +189,13 @@ def _chunks(items, size=CHUNK):
     return (items[start:start + size] for start in range(0, len(items), size))
 
 
-def _against_database(parsed, report):
+def _against_database(parsed, report, staff):
     """Members on record by 身份证 and their current registrations: a few statements per thousand rows."""
     existing = {}
     for chunk in _chunks(row.member.id_number for row in parsed):
         existing.update((r.id_number, r) for r in db.session.execute(
-            select(Member.id, Member.id_number, Member.name, Member.category).where(Member.id_number.in_(chunk))))
+            select(Member.id, Member.id_number, Member.name, Member.category, Member.affiliation_id,
+                   Member.location_id).where(Member.id_number.in_(chunk))))
     registered = {}
     for chunk in _chunks(r.id for r in existing.values()):
         for member_id, org_id, org_name in db.session.execute(
@@ -199,8 +203,14 @@ def _against_database(parsed, report):
                 .join(Organization, Organization.id == Registration.org_id)
                 .where(Registration.member_id.in_(chunk), Registration.state == "registered")):
             registered.setdefault(member_id, {})[org_id] = org_name
+    inside = scope.orgs_inside({getattr(r, c) for r in existing.values() for c in scope.MEMBER_ORG_COLUMNS}
+                               | {org_id for orgs in registered.values() for org_id in orgs}, staff)
     for row in parsed:
         old = existing.get(row.member.id_number)
+        if old is not None and not identity.linkable(old._asdict(), inside):
+            _report(report, row, [("id_number", identity.refusal())])
+            report.referrals.append((old.id, old.id_number, row.member.name))
+            continue
         errors = list(row.errors)
         if old is None:
             errors += row.member_errors
@@ -221,7 +231,8 @@ def _against_database(parsed, report):
             continue
         if here:
             _report(report, row, [("community", _("该党员已在“%(c)s”报到，须先在原社区登记离开",
-                                                 c="、".join(sorted(here.values()))))])
+                                                 c="、".join(sorted(here.values()))) if set(here) <= inside
+                                   else _("该党员已在其他社区报到，须先在原社区登记离开"))])
             continue
         if old is None:
             report.created.append({c.key: getattr(row.member, c.key) for c in Member.__table__.columns

@@ -8,6 +8,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from core import identity, scope
 from core.admin.views.imports import ImportView, UploadForm
 from core.admin.views.labels import choice_formatter, choice_list
 from core.errors import ValidationError
@@ -121,11 +122,18 @@ class SignupView(DualView):
 
     @action("approve", _l("批准报到"), _l("批准所选的报到申请？"))
     def action_approve(self, ids):
+        """A signup is approved only for an in-service member of the approver's scope who lives in it; any
+        other is refused in the same words, and one held or living elsewhere goes to the conflict queue."""
         ids, approved = self.coerce_ids(ids), 0
         for signup in self.get_query().filter(Signup.id.in_(ids), Signup.state == "pending").all():
-            member = db.session.scalar(select(Member).where(Member.id_number == signup.id_number))
-            if member is None or member.category != "in_service" or member.name != signup.name:
-                flash(_("未找到与“%(n)s”姓名和身份证号一致的在职党员，请先核实党员信息", n=signup.name), "error")
+            member = db.session.scalar(select(Member).where(Member.id_number == identity.normalized(signup.id_number)))
+            values = {c: getattr(member, c) for c in scope.MEMBER_ORG_COLUMNS} if member else {}
+            reachable = member is not None and identity.linkable(values, scope.orgs_inside(values.values()))
+            if not reachable or member.category != "in_service" or member.name != signup.name:
+                if member is not None and not reachable:
+                    identity.refer(member.id, member.id_number, current_user, "dual_signup", signup.name)
+                    db.session.commit()
+                flash(_("“%(n)s”的报到申请无法在本组织批准：%(r)s", n=signup.name, r=identity.refusal()), "error")
                 continue
             registration = Registration(member=member, org=signup.org, registered_on=dt.date.today(),
                                         card_no=f"ZZ{signup.id:06d}", state="registered")

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from core import idcard
+from core import idcard, identity
 from core.extensions import db as database
 from core.models import AuditEntry, Member, Staff, WorkUnit
 from core.testing import csrf_token
@@ -133,21 +133,26 @@ def test_members_on_record_are_matched_by_id_number(db, tree, staff):
                                 card_no="C2-00001"))
     on_record(tree, 6, name="退休的", category="retired")
     on_record(tree, 7, name="张伟")
+    moved = on_record(tree, 9, name="搬来的")
+    db.session.add(Registration(member=moved, org=tree["other"], registered_on=dt.date(2024, 1, 1),
+                                card_no="C2-00002"))
     db.session.commit()
-    rows = [row(4, "已报到", joined=None), row(5, "外社区"), row(6, "退休的"), row(7, "张卫"), row(8), row(8)]
+    rows = [row(4, "已报到", joined=None), row(5, "外社区"), row(6, "退休的"), row(7, "张卫"), row(8), row(8),
+            row(9, "搬来的")]
     report = imports.commit(xlsx(rows), "名单.xlsx", staff)
     messages = {(e.row, e.column, e.message) for e in report.errors}
     assert messages == {
-        (3, "所在社区", "该党员已在“建设社区党委”报到，须先在原社区登记离开"),
+        (3, "身份证号码", identity.refusal()),  # a member of another community: not named, not placed
         (4, "身份证号码", "“退休的”不是在职党员，不能到社区报到"),
         (5, "姓名", "姓名与系统中该身份证号码的党员不一致"),
         (7, "身份证号码", "与第 6 行的身份证号码重复"),
+        (8, "所在社区", "该党员已在其他社区报到，须先在原社区登记离开"),  # which one lies outside the scope
     }
-    assert report.unchanged == 1 and counts(db) == (4, 2)
+    assert report.unchanged == 1 and counts(db) == (5, 3)
     report = imports.commit(xlsx([row(4, "已报到", joined=None), row(7, "张伟"), row(8)]), "名单.xlsx", staff)
     assert report.committed and report.counts()["unchanged"] == 1
     assert sorted(db.session.scalars(select(Registration.card_no))) == ["C1-00007", "C1-00008", "C1-00009",
-                                                                        "C2-00001"]
+                                                                        "C2-00001", "C2-00002"]
 
 
 def test_a_street_staffer_imports_into_its_communities_and_an_employer_chosen_on_upload(db, tree):

@@ -1,12 +1,13 @@
 """Core's admin screens; `register` adds them to the Flask-Admin instance."""
 from flask_babel import lazy_gettext as _l
 
-from ...models import Activity, AuditEntry, Member, Organization, Staff, Transfer, WorkUnit
+from ...models import Activity, AuditEntry, IdentityConflict, Member, Organization, Staff, Transfer, WorkUnit
 from ...models.bulletins import Bulletin
 from ...models.findings import Finding, SweepRun
 from ...models.outbox import InboxItem, OutboxMessage
 from .activities import ActivityView
 from .audit import AuditView
+from .conflicts import ConflictView
 from .imports import ImportView
 from .engines import BulletinView, FindingView, InboxView, OutboxView, SweepRunView
 from .members import MemberView
@@ -25,6 +26,7 @@ def register(admin):
     admin.add_view(MemberView(Member, name=_l("党员名册"), category=MEMBERS, endpoint="member"))
     admin.add_view(ImportView(name=_l("导入名册"), category=MEMBERS, endpoint="roster_import"))
     admin.add_view(TransferView(Transfer, name=_l("组织关系转接"), category=MEMBERS, endpoint="transfer"))
+    admin.add_view(ConflictView(IdentityConflict, name=_l("身份冲突核查"), category=MEMBERS, endpoint="identity_conflict"))
     admin.add_view(ActivityView(Activity, name=_l("组织生活"), category=MEMBERS, endpoint="activity"))
     admin.add_view(FindingView(Finding, name=_l("问题清单"), category=SUPERVISION, endpoint="finding"))
     admin.add_view(BulletinView(Bulletin, name=_l("通报"), category=SUPERVISION, endpoint="bulletin"))

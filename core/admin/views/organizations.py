@@ -2,11 +2,12 @@
 from flask import Response, abort, has_request_context
 from flask_admin import BaseView, expose
 from flask_admin.model.template import LinkRowAction
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import inspect, select
 
 from ... import scope
+from ...errors import ValidationError
 from ...extensions import db
 from ...models import Organization
 from ...models.organizations import KINDS
@@ -62,11 +63,18 @@ class OrganizationView(ScopedModelView):
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(org.name + '花名册.' + fmt)}"})
 
     def on_model_change(self, form, model, is_created):
-        """A new parent moves the whole subtree, in one statement."""
+        """A new parent moves the whole subtree, in one statement, and only for a staffer whose scope
+        holds both parents: a community may not hand itself to another street, nor a street take one."""
         if not is_created:
             history = inspect(model).attrs.parent.history
-            if history.added and history.deleted:
-                model.move_to(history.added[0])
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if history.added and old is not new:
+                wanted = {org.id for org in (old, new) if org is not None}
+                if None in (old, new) and not scope.is_admin(current_user) \
+                        or scope.orgs_inside(wanted) != wanted:
+                    raise ValidationError.single("parent", _("调整上级组织须由同时管理原上级和新上级的党组织办理"))
+                model.move_to(new)
         super().on_model_change(form, model, is_created)
 
 
