@@ -10,6 +10,7 @@ from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..privacy import sensitive
 from .base import Audited, Timestamps
 
 SOURCES = {"roster": _l("导入名册"), "member_form": _l("新增党员"), "dual_import": _l("导入单位名单"),
@@ -23,7 +24,7 @@ class IdentityConflict(Audited, Timestamps, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
-    id_number: Mapped[str] = mapped_column(String(18))
+    id_number: Mapped[str] = mapped_column(String(18), info=sensitive("id_number"))
     name: Mapped[str | None] = mapped_column(String(60))  # the name the asker gave, which may differ
     asker_org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     ancestor_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)

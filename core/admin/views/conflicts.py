@@ -7,7 +7,6 @@ from flask_admin.actions import action
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
-from ... import privacy
 from ...errors import ValidationError
 from ...extensions import db
 from ...models import IdentityConflict, Organization, Transfer
@@ -31,7 +30,6 @@ class ConflictView(ScopedModelView):
     column_default_sort = ("created_at", True)
     column_filters = ["state", "source"]
     column_formatters = {"source": choice_formatter(SOURCES), "state": choice_formatter(STATES)}
-    sensitive_columns = {"id_number": privacy.id_number}
     form_columns = ["note"]
 
     def _resolve(self, ids, state, apply):
