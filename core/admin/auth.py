@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from .. import audit, passwords
 from ..extensions import db
@@ -49,7 +49,7 @@ def strong_password(form, field):
 
 class PasswordForm(FlaskForm):
     current = PasswordField(_l("当前密码"), validators=[DataRequired()])
-    new = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=passwords.MIN_LENGTH), strong_password],
+    new = PasswordField(_l("新密码"), validators=[DataRequired(), strong_password],
                         description=passwords.RULE)
     confirm = PasswordField(_l("确认新密码"), validators=[EqualTo("new", message=_l("两次输入的新密码不一致"))])
 

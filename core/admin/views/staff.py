@@ -4,7 +4,7 @@ from flask_admin.actions import action
 from flask_login import current_user
 from sqlalchemy import inspect
 from wtforms import PasswordField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
 from ... import passwords
 from ...errors import ValidationError
@@ -37,7 +37,7 @@ class StaffView(ScopedModelView):
     form_columns = ["username", "display_name", "role", "org", "can_see_sensitive", "active", "new_password"]
     form_choices = {"role": choice_list(ROLES)}
     form_extra_fields = {"new_password": PasswordField(
-        _l("新密码"), validators=[Optional(), Length(min=passwords.MIN_LENGTH)],
+        _l("新密码"), validators=[Optional()],
         description=_l("新建账号必填；修改时留空则不变。%(rule)s", rule=passwords.RULE))}
 
     def is_accessible(self):
