@@ -27,7 +27,7 @@ def create_app(config=None):
     app.config["SQLALCHEMY_DATABASE_URI"] = settings.database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config["WUGUAN_PROXY_HOPS"]:
         hops = app.config["WUGUAN_PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from . import audit, models  # noqa: F401  (registers models and the audit listener)
 

@@ -193,6 +193,22 @@ def test_lockout_backs_off(app, secretary, db):
     assert attempt(client, PASSWORD).status_code == 302
 
 
+def test_behind_a_proxy_throttling_keys_on_the_forwarded_address(make_app):
+    app = make_app(WUGUAN_PROXY_HOPS=1)
+    with app.app_context():
+        from core.extensions import db
+        staff = Staff(username="li", display_name="李", role="admin")
+        staff.set_password(PASSWORD)
+        db.session.add(staff)
+        db.session.commit()
+    attacker = browser(app, {"REMOTE_ADDR": "10.0.0.254", "HTTP_X_FORWARDED_FOR": "203.0.113.7"})
+    owner = browser(app, {"REMOTE_ADDR": "10.0.0.254", "HTTP_X_FORWARDED_FOR": "198.51.100.8"})
+    for _ in range(5):
+        attempt(attacker, "guess", username="li")
+    assert attempt(attacker, PASSWORD, username="li").status_code == 429
+    assert attempt(owner, PASSWORD, username="li").status_code == 302
+
+
 def test_a_success_resets_the_count_of_its_address(app, secretary):
     client = browser(app, HOME)
     for _ in range(4):

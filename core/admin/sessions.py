@@ -16,8 +16,9 @@ from ..extensions import db, login_manager
 
 BEGAN, SEEN = "_began_at", "_seen_at"
 PENDING = "_pending_login"  # the password was right; the TOTP code is still to come
-# What a session holds besides the staffer's own choices (the language): cleared at log-in and log-out.
-AUTH_KEYS = ("_user_id", "_fresh", "_id", "_remember", BEGAN, SEEN, PENDING)
+# What a session holds besides the staffer's own choices (the language): cleared at log-in and log-out
+# (the CSRF token too, so a token seen before log-in is worth nothing after it).
+AUTH_KEYS = ("_user_id", "_fresh", "_id", "_remember", BEGAN, SEEN, PENDING, "csrf_token")
 
 
 def _now():
@@ -81,7 +82,7 @@ def load(session_id):
         _forget()
         return None
     staff = db.session.get(Staff, staff_id)
-    if staff is None or staff.session_version != version:
+    if staff is None or staff.session_version != version or not staff.active:
         _forget()
         return None
     session[SEEN] = now
