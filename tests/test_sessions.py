@@ -136,6 +136,14 @@ def test_a_session_without_its_stamps_is_refused(app, secretary):
     assert not logged_in(client)
 
 
+def test_log_in_renews_the_csrf_token(app, secretary):
+    client = browser(app)
+    before = csrf_token(client)
+    client.post("/login", data={"username": "wang", "password": PASSWORD, "csrf_token": before})
+    assert client.post("/logout", data={"csrf_token": before}).status_code == 400
+    assert logged_in(client)
+
+
 def test_session_lifetimes_are_settings(tmp_path):
     config = settings.from_environment(tmp_path, {"WUGUAN_SESSION_IDLE": "30m", "WUGUAN_SESSION_MAX": "8h",
                                                   "WUGUAN_HTTPS": "1", "SECRET_KEY": "x"})

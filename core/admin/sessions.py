@@ -16,23 +16,23 @@ from ..extensions import db, login_manager
 
 BEGAN, SEEN = "_began_at", "_seen_at"
 PENDING = "_pending_login"  # the password was right; the TOTP code is still to come
-# What a session holds besides the staffer's own choices (the language): cleared at log-in and log-out
-# (the CSRF token too, so a token seen before log-in is worth nothing after it).
-AUTH_KEYS = ("_user_id", "_fresh", "_id", "_remember", BEGAN, SEEN, PENDING, "csrf_token")
+# What a session holds besides the staffer's own choices (the language): forgotten when refused.
+AUTH_KEYS = ("_user_id", "_fresh", "_id", "_remember", BEGAN, SEEN, PENDING)
 
 
 def _now():
     return time.time()
 
 
-def _forget():
-    for key in AUTH_KEYS:
+def _forget(*more):
+    for key in (*AUTH_KEYS, *more):
         session.pop(key, None)
 
 
 def start(staff):
-    """Log `staff` in on this browser, with a fresh session (nothing carried over from before log-in)."""
-    _forget()
+    """Log `staff` in on this browser, with a fresh session: nothing carried over from before log-in,
+    not even the CSRF token (every caller redirects next, and the next page makes a new one)."""
+    _forget("csrf_token")
     login_user(staff)
     session.permanent = True
     session[BEGAN] = session[SEEN] = _now()
@@ -65,7 +65,7 @@ def log_out(staff):
         end_all(staff)
         db.session.commit()
     logout_user()
-    _forget()
+    _forget("csrf_token")
 
 
 @login_manager.user_loader
