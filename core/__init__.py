@@ -6,6 +6,7 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import settings
 from .extensions import babel, csrf, db, login_manager, migrate
@@ -24,6 +25,9 @@ def create_app(config=None):
     app.config.update(settings.from_environment(instance))
     app.config.update(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = settings.database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["WUGUAN_PROXY_HOPS"]:
+        hops = app.config["WUGUAN_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from . import audit, models  # noqa: F401  (registers models and the audit listener)
 
@@ -53,12 +57,6 @@ def create_app(config=None):
     from .admin import init_admin
     init_admin(app)
     return app
-
-
-@login_manager.user_loader
-def _load_staff(staff_id):
-    from .models import Staff
-    return db.session.get(Staff, int(staff_id))
 
 
 @migrate.configure

@@ -39,7 +39,7 @@ def ensure_admin(username="admin"):
     path = Path(current_app.instance_path) / ADMIN_FILE
     if db.session.scalar(select(func.count()).select_from(Staff).where(Staff.role == "admin")):
         return (username, path.read_text().strip()) if path.exists() else (None, None)
-    password = secrets.token_urlsafe(12)
+    password = secrets.token_urlsafe(16)  # 128 random bits: far beyond core.passwords' rule
     create_staff(username, password, "系统管理员", "admin")
     path.write_text(password + "\n")
     path.chmod(0o600)
@@ -90,12 +90,17 @@ def init_command():
 @click.password_option()
 @with_appcontext
 def create_admin_command(username, display_name, password):
-    """Create an administrator (or reset one's password)."""
+    """Create an administrator (or reset one's password, which ends her sessions)."""
+    from . import passwords
     from .models import Staff
     existing = db.session.scalar(select(Staff).where(Staff.username == username))
+    found = passwords.problems(password, username, existing.display_name if existing else display_name)
+    if found:
+        raise click.ClickException(f"{found[0]}。{passwords.RULE}")
     if existing is not None:
         existing.set_password(password)
         existing.role = "admin"
+        existing.end_sessions()
         with audit.acting_as("cli"):
             db.session.commit()
         click.echo(f"已重设管理员 {username} 的密码")

@@ -3,6 +3,7 @@
 Every setting an operator may change is read here and nowhere else, so the
 README's table of environment variables is this module.
 """
+import datetime as dt
 import json
 import os
 import secrets
@@ -18,6 +19,19 @@ def _flag(value):
 
 def _names(value):
     return [n.strip() for n in (value or "").split(",") if n.strip()]
+
+
+def duration(value, name):
+    """Seconds from "7200", "90m", "2h" or "1d": operators write lifetimes the way they think of them."""
+    text = str(value).strip().lower()
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    try:
+        seconds = float(text[:-1]) * units[text[-1]] if text and text[-1] in units else float(text)
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a duration (seconds, or a number with s, m, h or d)") from None
+    if seconds <= 0:
+        raise ValueError(f"{name}: {value!r} must be longer than zero")
+    return dt.timedelta(seconds=seconds)
 
 
 def database_url(url):
@@ -53,11 +67,36 @@ def from_environment(instance_path, environ=os.environ):
     db_url = environ.get("DATABASE_URL") or f"sqlite:///{instance / 'wuguan.sqlite'}"
     redis_url = environ.get("REDIS_URL")
     broker = environ.get("CELERY_BROKER_URL") or redis_url or f"sqla+sqlite:///{instance / 'broker.sqlite'}"
+    https = _flag(environ.get("WUGUAN_HTTPS", "0"))
+    idle = duration(environ.get("WUGUAN_SESSION_IDLE", "2h"), "WUGUAN_SESSION_IDLE")
+    longest = duration(environ.get("WUGUAN_SESSION_MAX", "12h"), "WUGUAN_SESSION_MAX")
     backend = environ.get("CELERY_RESULT_BACKEND") or redis_url or f"db+sqlite:///{instance / 'results.sqlite'}"
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(db_url),
         "SECRET_KEY": environ.get("SECRET_KEY") or secret_key(instance),
         "REDIS_URL": redis_url,
+        # Sessions (core/admin/sessions.py): the browser forgets the cookie after the idle time, the
+        # server refuses it after the idle time or the absolute lifetime, whichever comes first.
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": https,
+        "PERMANENT_SESSION_LIFETIME": idle,
+        "WUGUAN_SESSION_IDLE": idle,
+        "WUGUAN_SESSION_MAX": longest,
+        # Flask-Login's remember cookie is never set, and the session check refuses it anyway; if it
+        # ever were, it would carry the same flags and lifetime.
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_DURATION": longest,
+        # Behind this many reverse proxies, the client's address comes from X-Forwarded-For
+        # (log-in throttling is keyed by address, so it must be the client's, not the proxy's).
+        "WUGUAN_PROXY_HOPS": int(environ.get("WUGUAN_PROXY_HOPS", "0")),
+        # Log-in throttling (core/admin/throttle.py).
+        "WUGUAN_LOGIN_MAX_FAILURES": int(environ.get("WUGUAN_LOGIN_MAX_FAILURES", "5")),
+        "WUGUAN_LOGIN_LOCK_MINUTES": float(environ.get("WUGUAN_LOGIN_LOCK_MINUTES", "15")),
+        "WUGUAN_PASSWORD_MIN_SCORE": int(environ.get("WUGUAN_PASSWORD_MIN_SCORE", "3")),
+        "WUGUAN_TOTP_REQUIRED": _names(environ.get("WUGUAN_TOTP_REQUIRED")),
         "CELERY": {
             "broker_url": broker,
             "result_backend": backend,

@@ -4,11 +4,12 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import login_manager
-from . import auth, views
+from . import auth, totp, views
 from .dashboard import DashboardView
 
 
 def init_admin(app):
+    totp.check_setting(app.config["WUGUAN_TOTP_REQUIRED"])
     app.register_blueprint(auth.bp)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("请先登录")
