@@ -47,7 +47,18 @@ def create_app(config=None):
 
     from .admin import init_admin
     init_admin(app)
+    for record in plugin_host.loaded():
+        plugin_host.call_staged(record, "wuguan_blueprints", "app", app, ("register_blueprint",),
+                                check=lambda calls: _blueprints_free(app, calls))
     return app
+
+
+def _blueprints_free(app, calls):
+    """Refuse a plugin's blueprints, before any is registered, if a name is taken."""
+    names = [kwargs.get("name") or args[0].name for _, args, kwargs in calls]
+    taken = sorted({n for n in names if n in app.blueprints or names.count(n) > 1})
+    if taken:
+        raise ValueError(f"blueprint name already taken: {', '.join(taken)}")
 
 
 @login_manager.user_loader

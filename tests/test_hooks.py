@@ -189,6 +189,7 @@ def test_hook_wuguan_admin_views(wuguan_plugin, make_app):
 
 
 def test_a_plugin_view_without_a_declared_scope_is_refused(wuguan_plugin, tmp_path):
+    from core.plugins import PluginLoadError
     wuguan_plugin("careless", """
         from core.plugin_api import ScopedModelView, db, hookimpl
 
@@ -200,8 +201,12 @@ def test_a_plugin_view_without_a_declared_scope_is_refused(wuguan_plugin, tmp_pa
         def wuguan_admin_views(admin):
             admin.add_view(ScopedModelView(CarelessNote, endpoint="careless"))
     """)
-    with pytest.raises(TypeError, match="scope_org_column or scope_member_column"):
-        create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path)})
+    app = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path), "WUGUAN_STRICT_PLUGINS": False})
+    record = app.extensions["wuguan"].records["careless"]
+    assert record.state == "failed" and "scope_org_column or scope_member_column" in record.reason
+    assert "careless" not in app.blueprints
+    with pytest.raises(PluginLoadError, match="scope_org_column or scope_member_column"):
+        create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path / "strict"), "WUGUAN_STRICT_PLUGINS": True})
 
 
 def test_hook_wuguan_member_panels(wuguan_plugin, make_app):

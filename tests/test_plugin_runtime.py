@@ -1,0 +1,163 @@
+"""The plugin runtime: a plugin that fails in any start-up hook is isolated, hooks run in the
+documented order, and a plugin outside the supported plugin API is refused."""
+import json
+import os
+from pathlib import Path
+import subprocess
+import sys
+
+import pytest
+
+from core import create_app
+from core.contract import API_VERSION
+from core.plugins import BUILTIN_PLUGINS, PluginLoadError
+
+ROOT = Path(__file__).parent.parent
+GRID = ROOT / "examples" / "wuguan-grid" / "wuguan_grid"
+BUILTINS = [m.rsplit(".", 1)[1] for m in BUILTIN_PLUGINS]
+
+HALFWAY = """
+    from core.plugin_api import Check, Mode, ScopedModelView, db, hookimpl
+
+    class HalfwayNote(db.Model):
+        __tablename__ = "halfway_note"
+        id = db.Column(db.Integer, primary_key=True)
+        org_id = db.Column(db.Integer)
+
+    class NoteView(ScopedModelView):
+        scope_org_column = "org_id"
+
+    @hookimpl
+    def wuguan_modes():
+        return [Mode(key="halfway", title="半途管", categories={"halfway_member": "半途党员"})]
+
+    @hookimpl
+    def wuguan_checks():
+        return [Check(code="halfway.check", title="半途", severity="info", query=lambda ctx: None)]
+
+    @hookimpl
+    def wuguan_admin_views(admin):
+        admin.add_view(NoteView(HalfwayNote, name="半途记录", category="半途管", endpoint="halfway_note"))
+        raise RuntimeError("the second screen is broken")
+"""
+
+
+def test_a_plugin_failing_in_its_admin_views_is_skipped_and_leaves_no_menu_entry(wuguan_plugin, tmp_path):
+    wuguan_plugin("halfway", HALFWAY)
+    app = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path), "WUGUAN_STRICT_PLUGINS": False})
+    host = app.extensions["wuguan"]
+    record = host.records["halfway"]
+    assert record.state == "failed"
+    assert record.reason == "wuguan_admin_views: RuntimeError: the second screen is broken"
+    assert [r.name for r in host.loaded()] == BUILTINS
+    assert "halfway_member" not in host.categories and "halfway" not in host.modes
+    assert not host.pm.is_registered(record.plugin)
+    (admin,) = app.extensions["admin"]
+    assert "halfway_note" not in app.blueprints
+    assert "halfway_note" not in {view.endpoint for view in admin._views}
+    assert "半途管" not in [str(item.name) for item in admin.menu()]
+    with app.app_context():
+        from core.sweep import registered_checks
+        assert "halfway.check" not in {item.check.code for item in registered_checks()}
+
+
+def test_a_plugin_failing_in_its_admin_views_stops_start_up_when_strict_naming_plugin_and_hook(
+        wuguan_plugin, tmp_path):
+    wuguan_plugin("halfway", HALFWAY)
+    with pytest.raises(PluginLoadError) as err:
+        create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path), "WUGUAN_STRICT_PLUGINS": True})
+    assert "plugin halfway failed: wuguan_admin_views: RuntimeError" in str(err.value)
+
+
+def test_wuguan_plugins_lists_a_plugin_broken_in_its_admin_views_and_exits_0(wuguan_plugin, tmp_path):
+    package = wuguan_plugin("halfway", HALFWAY)
+    env = {**os.environ, "PYTHONPATH": str(package.parent), "WUGUAN_INSTANCE_PATH": str(tmp_path),
+           "WUGUAN_STRICT_PLUGINS": "0"}
+    out = subprocess.run([sys.executable, "-c", "from core.cli import main; main()", "plugins"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    halfway = next(p for p in json.loads(out.stdout) if p["name"] == "halfway")
+    assert halfway["state"] == "failed" and halfway["reason"].startswith("wuguan_admin_views: RuntimeError")
+    assert "plugin halfway (halfway) failed" in out.stderr  # logged where the operator sees it
+
+
+@pytest.mark.parametrize("hook, source", [
+    ("wuguan_settings", "def wuguan_settings():\n    raise KeyError('threshold')\n"),
+    ("wuguan_migrations", "def wuguan_migrations():\n    raise OSError('no folder')\n"),
+    ("wuguan_blueprints", "def wuguan_blueprints(app):\n    raise RuntimeError('no routes')\n"),
+])
+def test_an_exception_in_any_start_up_hook_fails_only_that_plugin(wuguan_plugin, tmp_path, hook, source):
+    wuguan_plugin("fragile", "from core.plugin_api import hookimpl\n\n@hookimpl\n" + source)
+    app = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path), "WUGUAN_STRICT_PLUGINS": False})
+    with app.app_context():
+        app.extensions["wuguan"].migration_paths()
+    record = app.extensions["wuguan"].records["fragile"]
+    assert record.state == "failed" and record.reason.startswith(f"{hook}: ")
+    assert [r.name for r in app.extensions["wuguan"].loaded()] == BUILTINS
+
+
+def test_a_plugin_whose_blueprint_name_is_taken_registers_none_of_its_blueprints(wuguan_plugin, tmp_path):
+    wuguan_plugin("copycat", """
+        from flask import Blueprint
+        from core.plugin_api import hookimpl
+
+        mine = Blueprint("copycat_public", __name__)
+        mine.add_url_rule("/copycat", "hello", lambda: "hi")
+
+        @hookimpl
+        def wuguan_blueprints(app):
+            app.register_blueprint(mine)
+            app.register_blueprint(Blueprint("dual_public", __name__))
+    """)
+    app = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path), "WUGUAN_STRICT_PLUGINS": False})
+    record = app.extensions["wuguan"].records["copycat"]
+    assert record.state == "failed" and "blueprint name already taken: dual_public" in record.reason
+    assert "copycat_public" not in app.blueprints
+    assert app.blueprints["dual_public"].import_name == "plugins.dual.public"
+
+
+ORDER = """
+    from core.plugin_api import hookimpl
+
+    @hookimpl
+    def wuguan_settings():
+        return {"order": "third party"}
+"""
+
+
+def test_hooks_run_built_ins_first_in_their_order_then_entry_points_by_name(wuguan_plugin, tmp_path):
+    wuguan_plugin("zeta", ORDER)
+    wuguan_plugin("alpha", ORDER)
+    host = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path)}).extensions["wuguan"]
+    called = [host.pm.get_name(impl.plugin) for impl in reversed(host.hook.wuguan_settings.get_hookimpls())]
+    assert called == [*[b for b in BUILTINS if b in called], "alpha", "zeta"]
+    assert [r.name for r in host.loaded()] == [*BUILTINS, "alpha", "zeta"]
+
+
+def test_a_plugin_declaring_a_supported_api_range_loads(wuguan_plugin, tmp_path):
+    wuguan_plugin("grid", 'WUGUAN_API = ">=1.0,<2"\n')
+    app = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path)})
+    assert app.extensions["wuguan"].records["grid"].state == "loaded"
+
+
+@pytest.mark.parametrize("declared, reason", [
+    (">=2.0,<3", f"supports plugin API <3,>=2.0, this wuguan provides plugin API {API_VERSION}"),
+    ("one point oh", "WUGUAN_API 'one point oh' is not a version range such as '>=1.0,<2'"),
+])
+def test_a_plugin_outside_the_plugin_api_is_refused_with_the_reason(wuguan_plugin, tmp_path, declared, reason):
+    wuguan_plugin("grid", f"WUGUAN_API = {declared!r}\n")
+    app = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path), "WUGUAN_STRICT_PLUGINS": False})
+    record = app.extensions["wuguan"].records["grid"]
+    assert (record.state, record.reason) == ("failed", reason)
+    with pytest.raises(PluginLoadError, match="plugin grid failed: "):
+        create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path / "strict"), "WUGUAN_STRICT_PLUGINS": True})
+
+
+def test_the_example_built_against_the_previous_api_still_loads(wuguan_plugin, make_app):
+    """examples/wuguan-grid predates the API version: it declares no WUGUAN_API, only its
+    distribution's range of wuguan versions (the old form)."""
+    wuguan_plugin("grid", module="wuguan_grid", package_dir=GRID, requires=["wuguan>=0.1,<1"])
+    app = make_app(WUGUAN_STRICT_PLUGINS=True)
+    host = app.extensions["wuguan"]
+    assert host.records["grid"].state == "loaded"
+    assert host.categories["grid_member"][0].key == "grid"
