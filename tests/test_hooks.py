@@ -119,6 +119,48 @@ def test_hook_wuguan_demo_data(wuguan_plugin, make_app):
         assert grid.parent.kind == "community"
 
 
+def test_hook_wuguan_demo_data_after(wuguan_plugin, make_app):
+    wuguan_plugin("census", """
+        from sqlalchemy import func, select
+        from core.plugin_api import hookimpl
+        from core.models import Organization
+        from plugins.direct.models import Zone
+
+        @hookimpl
+        def wuguan_demo_data_after(session, demo):
+            zones = session.scalar(select(func.count()).select_from(Zone))
+            session.add(Organization(kind="branch", name=f"{zones}个责任区", code="CENSUS",
+                                     parent_id=demo.community_ids[0]))
+    """)
+    app = make_app(WUGUAN_PLUGINS=["census", "direct"])
+    with app.app_context():
+        from core import demo
+        from core.extensions import db
+        from core.models import Organization
+        from plugins.direct.models import Zone
+        demo.load(members=1000)
+        zones = db.session.scalar(db.select(db.func.count()).select_from(Zone))
+        census = db.session.scalar(db.select(Organization).where(Organization.code == "CENSUS"))
+        assert zones > 0 and census.name == f"{zones}个责任区"
+
+
+def test_hook_wuguan_blueprints(wuguan_plugin, make_app):
+    wuguan_plugin("kiosk", """
+        from flask import Blueprint
+        from core.plugin_api import hookimpl
+
+        bp = Blueprint("kiosk_public", __name__, url_prefix="/kiosk")
+        bp.add_url_rule("/hello", "hello", lambda: "欢迎")
+
+        @hookimpl
+        def wuguan_blueprints(app):
+            app.register_blueprint(bp)
+    """)
+    app = make_app()
+    assert app.test_client().get("/kiosk/hello").get_data(as_text=True) == "欢迎"  # public: no log-in
+    assert app.test_client().get("/dual/register").status_code == 200  # 双管's 自助报到 comes through it too
+
+
 def test_hook_wuguan_cli(wuguan_plugin, tmp_path):
     package = wuguan_plugin("grid", """
         import click

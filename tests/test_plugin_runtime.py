@@ -1,5 +1,6 @@
 """The plugin runtime: a plugin that fails in any start-up hook is isolated, hooks run in the
 documented order, and a plugin outside the supported plugin API is refused."""
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -161,3 +162,33 @@ def test_the_example_built_against_the_previous_api_still_loads(wuguan_plugin, m
     host = app.extensions["wuguan"]
     assert host.records["grid"].state == "loaded"
     assert host.categories["grid_member"][0].key == "grid"
+
+
+def _direct_fingerprint(app):
+    import hashlib
+    from sqlalchemy import inspect as db_inspect, text
+    from core import demo
+    from core.extensions import db
+    with app.app_context():
+        demo.load(today=dt.date(2026, 11, 29), members=1000)
+        inspector = db_inspect(db.engine)
+        rows = {}
+        for table in sorted(t for t in inspector.get_table_names() if t.startswith("direct_")):
+            columns = [c["name"] for c in inspector.get_columns(table) if c["name"] not in ("created_at", "updated_at")]
+            rows[table] = db.session.execute(text(f'SELECT {", ".join(columns)} FROM "{table}" ORDER BY 1')).all()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def test_a_third_partys_demo_data_changes_no_built_ins_demo_data(wuguan_plugin, make_app):
+    wuguan_plugin("greedy", """
+        from core.plugin_api import hookimpl
+
+        @hookimpl(tryfirst=True)
+        def wuguan_demo_data(session, demo):
+            for _ in range(1000):
+                demo.random.random()
+                demo.faker.name()
+    """)
+    alone = _direct_fingerprint(make_app(WUGUAN_PLUGINS=["direct"]))
+    beside_greedy = _direct_fingerprint(make_app(WUGUAN_PLUGINS=["direct", "greedy"]))
+    assert alone == beside_greedy
