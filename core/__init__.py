@@ -7,7 +7,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import settings
+from . import rules, settings
 from .extensions import babel, csrf, db, login_manager, migrate
 from .plugins import PluginHost
 
@@ -22,7 +22,9 @@ def create_app(config=None):
     instance.mkdir(parents=True, exist_ok=True)
     app = Flask("core", instance_path=str(instance))
     app.config.update(settings.from_environment(instance))
+    rules_set = {**app.config["RULES"], **(config.get("RULES") or {})}
     app.config.update(config)
+    app.config["RULES"] = rules.configured(rules_set)
     app.config["SQLALCHEMY_DATABASE_URI"] = settings.database_url(app.config["SQLALCHEMY_DATABASE_URI"])
 
     from . import audit, models  # noqa: F401  (registers models and the audit listener)

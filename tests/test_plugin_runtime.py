@@ -192,3 +192,38 @@ def test_a_third_partys_demo_data_changes_no_built_ins_demo_data(wuguan_plugin, 
     alone = _direct_fingerprint(make_app(WUGUAN_PLUGINS=["direct"]))
     beside_greedy = _direct_fingerprint(make_app(WUGUAN_PLUGINS=["direct", "greedy"]))
     assert alone == beside_greedy
+
+
+def test_a_rule_given_to_the_app_is_merged_with_the_defaults_and_every_check_runs(make_app):
+    from core import rules
+    app = make_app(RULES={"lapse_months": 7})
+    assert app.config["RULES"] == {**rules.DEFAULTS, "lapse_months": 7}
+    with app.app_context():
+        from core.sweep import run_sweep
+        run = run_sweep(today=dt.date(2026, 11, 29))
+        assert (run.failures, run.state) == (0, "succeeded")
+
+
+def test_rules_are_set_in_the_instance_toml_under_core(tmp_path):
+    from core import rules
+    (tmp_path / "plugins.toml").write_text("[core]\ntransfer_valid_days_local = 15\nlapse_warn_months = [2, 4]\n"
+                                           "\n[joint]\n", encoding="utf-8")
+    app = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path)})
+    assert app.config["RULES"] == {**rules.DEFAULTS, "transfer_valid_days_local": 15, "lapse_warn_months": (2, 4)}
+    assert "core" not in app.config["PLUGINS"]
+    given = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path), "RULES": {"lapse_months": 8}}).config["RULES"]
+    assert (given["transfer_valid_days_local"], given["lapse_months"]) == (15, 8)
+
+
+@pytest.mark.parametrize("toml, words", [
+    ("lapse_monthz = 7", "core has no rule 'lapse_monthz'"),
+    ('lapse_months = "7"', "core rule 'lapse_months' must be int, not str ('7')"),
+    ("lapse_months = true", "core rule 'lapse_months' must be int, not bool"),
+    ("lapse_warn_months = [3]", "core rule 'lapse_warn_months' must be a list of 2 int"),
+])
+def test_a_bad_rule_stops_start_up_naming_it(tmp_path, toml, words):
+    from core.rules import RulesError
+    (tmp_path / "plugins.toml").write_text(f"[core]\n{toml}\n", encoding="utf-8")
+    with pytest.raises(RulesError) as err:
+        create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path)})
+    assert words in str(err.value)
