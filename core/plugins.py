@@ -129,6 +129,8 @@ class PluginHost:
         self._disabled = set(disabled)
         self._strict = strict
         self._trace = trace
+        if trace:
+            log.setLevel(logging.INFO)  # the calls are logged at INFO, below the default WARNING
 
     def load(self):
         imported = []

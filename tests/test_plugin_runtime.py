@@ -227,3 +227,51 @@ def test_a_bad_rule_stops_start_up_naming_it(tmp_path, toml, words):
     with pytest.raises(RulesError) as err:
         create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path)})
     assert words in str(err.value)
+
+
+def test_run_announces_the_address_only_once_the_web_server_accepts_connections(monkeypatch, tmp_path):
+    """The web child binds late (as waitress does after importing the app); until it listens,
+    nothing is announced, and when the announcement comes a browser can connect."""
+    import signal
+    import socket
+    from core import runner
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gate = tmp_path / "listen-now"
+    web = ("import pathlib, socket, time\n"
+           f"while not pathlib.Path({str(gate)!r}).exists(): time.sleep(0.05)\n"
+           f"s = socket.socket(); s.bind(('127.0.0.1', {port})); s.listen()\n"
+           "while True: s.accept()[0].close()\n")
+    idle = "import time\nwhile True: time.sleep(1)\n"
+    monkeypatch.setattr(runner, "commands", lambda host, port: {
+        "web": [sys.executable, "-c", web], "worker": [sys.executable, "-c", idle]})
+    probes = []
+    real_listening = runner.listening
+
+    def listening(host, port):
+        answer = real_listening(host, port)
+        probes.append(answer)
+        if len(probes) == 3:
+            gate.touch()  # the server starts listening only after the runner has asked a few times
+        return answer
+
+    monkeypatch.setattr(runner, "listening", listening)
+    announced = []
+
+    def ready():
+        announced.append(real_listening("127.0.0.1", port))
+        os.kill(os.getpid(), signal.SIGTERM)  # as Ctrl-C would: stop everything
+
+    assert runner.run_all("127.0.0.1", port, ready=ready) == 0
+    assert probes[:3] == [False, False, False]
+    assert announced == [True]
+
+
+def test_tracing_reaches_the_terminal_from_cli_commands(tmp_path):
+    env = {**os.environ, "WUGUAN_INSTANCE_PATH": str(tmp_path), "WUGUAN_TRACE_PLUGINS": "1"}
+    out = subprocess.run([sys.executable, "-c", "from core.cli import main; main()", "plugins"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "hook wuguan_modes plugin direct took" in out.stderr
+    assert json.loads(out.stdout)[0]["name"] == "direct"  # stdout stays plain JSON
