@@ -275,3 +275,75 @@ def test_tracing_reaches_the_terminal_from_cli_commands(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "hook wuguan_modes plugin direct took" in out.stderr
     assert json.loads(out.stdout)[0]["name"] == "direct"  # stdout stays plain JSON
+
+
+PATROL = """
+    from sqlalchemy import literal, select
+    from core.plugin_api import Check, Mode, hookimpl
+    from core.models import Member
+
+    @hookimpl
+    def wuguan_modes():
+        return [Mode(key="grid", title="网格管", categories={"grid_member": "网格党员"})]
+
+    @hookimpl
+    def wuguan_checks():
+        return [Check(code="grid.unpatrolled", title="未巡查", severity="warning", query=lambda ctx: select(
+            Member.id.label("subject_id"), Member.location_id.label("org_id"), literal("未巡查").label("detail"))
+            .where(Member.category == "grid_member"))]
+"""
+
+
+def test_findings_of_a_disabled_plugin_are_orphaned_out_of_bulletins_and_closed_by_an_administrator(
+        wuguan_plugin, tmp_path):
+    from core import bulletins, periods
+    from core.extensions import db
+    from core.errors import ValidationError
+    from core.models import Finding, Organization, Staff
+    from core.sweep import close_orphaned, decide_finding, run_sweep
+    from core.testing import build_app, fresh_database, _dispose
+    from factories import member, org_tree
+    wuguan_plugin("grid", PATROL)
+    today = dt.date(2026, 11, 29)
+    with fresh_database(tmp_path) as url:
+        def sweep_with(name, **config):
+            app = build_app(url, tmp_path / name, **config)
+            with app.app_context():
+                run_sweep(today=today)
+                found = {(f.check_code, f.plugin, f.state) for f in db.session.scalars(
+                    db.select(Finding).where(Finding.check_code == "grid.unpatrolled"))}
+                period = periods.parse("2026-11")
+                org = db.session.scalar(db.select(Organization).where(Organization.code == "C1"))
+                ctx = bulletins.BulletinContext(kind="community", scope=f"org:{org.id}", period=period,
+                                                previous=period.previous(), org=org, unit=None, today=today)
+                codes = {row[0] for row in bulletins.findings_section(ctx).rows}
+            return app, found, codes
+
+        app = build_app(url, tmp_path / "setup")
+        with app.app_context():
+            tree = org_tree()
+            db.session.add(member(tree, category="grid_member"))
+            db.session.commit()
+        _dispose(app)
+        app, found, codes = sweep_with("loaded")
+        assert found == {("grid.unpatrolled", "grid", "open")} and "未巡查" in codes
+        _dispose(app)
+        app, found, codes = sweep_with("disabled", WUGUAN_DISABLED_PLUGINS=["grid"])
+        assert found == {("grid.unpatrolled", "grid", "orphaned")}
+        assert not any("grid" in code or "巡查" in code for code in codes)  # not even under its raw code
+        with app.app_context():
+            admin = Staff(username="root", display_name="管理员", role="admin")
+            admin.set_password("0123456789ab")
+            db.session.add(admin)
+            db.session.commit()
+            finding = db.session.scalar(db.select(Finding).where(Finding.plugin == "grid"))
+            with pytest.raises(ValidationError, match="管理员关闭"):
+                decide_finding(finding.id, "acknowledged", admin)
+            db.session.rollback()
+            assert close_orphaned([finding.id], admin, "插件已卸载") == 1
+            closed = db.session.get(Finding, finding.id)
+            assert (closed.state, closed.reason, closed.decided_by_id) == ("resolved", "插件已卸载", admin.id)
+        _dispose(app)
+        app, found, codes = sweep_with("back")
+        assert found == {("grid.unpatrolled", "grid", "open")}  # the plugin is back and still finds it
+        _dispose(app)
