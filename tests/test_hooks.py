@@ -161,6 +161,49 @@ def test_hook_wuguan_blueprints(wuguan_plugin, make_app):
     assert app.test_client().get("/dual/register").status_code == 200  # 双管's 自助报到 comes through it too
 
 
+def test_hook_wuguan_member_category_changed(wuguan_plugin, make_app):
+    wuguan_plugin("watcher", """
+        from core.plugin_api import hookimpl
+        from core.models import Organization
+
+        @hookimpl
+        def wuguan_member_category_changed(member, old, new):
+            from core.extensions import db
+            if new == "mobile_out":
+                raise RuntimeError("no station to take the member")
+            db.session.add(Organization(kind="branch", name=f"{old}->{new}", code=f"MOVED{member.id}",
+                                        parent=member.location))
+    """)
+    app = make_app()
+    with app.app_context():
+        from core.errors import ValidationError
+        from core.extensions import db
+        from core.members import change_category
+        from core.models import AuditEntry, Member, Organization
+        from factories import member, org_tree
+        tree = org_tree()
+        someone = member(tree, category="retired")
+        db.session.add(someone)
+        db.session.commit()
+        change_category(someone, "resident", "搬回本社区居住")
+        db.session.expire_all()
+        moved = db.session.get(Member, someone.id)
+        assert (moved.category, moved.previous_category) == ("resident", "retired")
+        assert db.session.scalar(db.select(Organization.name).where(Organization.code == f"MOVED{moved.id}")) \
+            == "retired->resident"  # the plugin's rows went in with the move
+        assert db.session.scalar(db.select(AuditEntry.note).where(AuditEntry.note.like("变更类别%"))) \
+            == "变更类别：retired → resident，理由：搬回本社区居住"
+        with pytest.raises(RuntimeError):  # a plugin that refuses stops the move: nothing changes
+            change_category(moved, "mobile_out", "外出务工")
+        for new, reason, field in (("laid_off", "", "reason"), ("astronaut", "上天", "category"),
+                                   ("resident", "再次", "category")):
+            with pytest.raises(ValidationError) as err:
+                change_category(moved, new, reason)
+            assert field in err.value.errors
+        db.session.expire_all()
+        assert db.session.get(Member, someone.id).category == "resident"
+
+
 def test_hook_wuguan_cli(wuguan_plugin, tmp_path):
     package = wuguan_plugin("grid", """
         import click

@@ -4,9 +4,9 @@ from markupsafe import Markup
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, IntEqualFilter
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
-from ... import privacy, scope
+from ... import members, privacy, scope
 from ...extensions import db
 from ...models import Activity, Attendance, Member, Transfer
 from ...models import members as m
@@ -86,6 +86,14 @@ class MemberView(ScopedModelView):
 
     def search_placeholder(self):
         return str(_l("姓名、拼音、首字母、身份证号或电话"))
+
+    def on_model_change(self, form, model, is_created):
+        """A category changed in the form is a move between modes, like `core.members.change_category`."""
+        if not is_created:
+            history = inspect(model).attrs.category.history
+            if history.deleted and history.added and history.deleted[0] != history.added[0]:
+                members.moved(model, history.deleted[0], history.added[0])
+        super().on_model_change(form, model, is_created)
 
     def edit_form(self, obj=None):
         """Staff who may not see full numbers cannot see them in the edit form either."""
