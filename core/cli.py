@@ -157,7 +157,9 @@ def main():
     # Plugin failures, and each hook call under WUGUAN_TRACE_PLUGINS=1, reach the operator's terminal.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     _APP = create_app()
-    _APP.extensions["wuguan"].hook.wuguan_cli(cli=cli)
+    plugin_host = _APP.extensions["wuguan"]
+    for record in plugin_host.loaded():
+        plugin_host.guarded(record, "wuguan_cli", cli=cli)
     cli.main(prog_name="wuguan")
 
 

@@ -13,3 +13,4 @@ hookimpl = pluggy.HookimplMarker("wuguan")
 
 __all__ = ["hookimpl", "db", "ScopedModelView", "Mode", "Panel", "Check", "ReminderRule", "BulletinSection",
            "Channel", "SEVERITIES", "insert_rows"]
+from .contract import API_VERSION  # noqa: E402,F401  the plugin API version a plugin declares WUGUAN_API against

@@ -347,3 +347,20 @@ def test_findings_of_a_disabled_plugin_are_orphaned_out_of_bulletins_and_closed_
         app, found, codes = sweep_with("back")
         assert found == {("grid.unpatrolled", "grid", "open")}  # the plugin is back and still finds it
         _dispose(app)
+
+
+def test_a_plugin_failing_in_wuguan_cli_is_listed_failed_and_the_command_runs(wuguan_plugin, tmp_path):
+    package = wuguan_plugin("noisy", """
+        from core.plugin_api import hookimpl
+
+        @hookimpl
+        def wuguan_cli(cli):
+            raise RuntimeError("no commands today")
+    """)
+    env = {**os.environ, "PYTHONPATH": str(package.parent), "WUGUAN_INSTANCE_PATH": str(tmp_path),
+           "WUGUAN_STRICT_PLUGINS": "0"}
+    out = subprocess.run([sys.executable, "-c", "from core.cli import main; main()", "plugins"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    noisy = next(p for p in json.loads(out.stdout) if p["name"] == "noisy")
+    assert (noisy["state"], noisy["reason"]) == ("failed", "wuguan_cli: RuntimeError: no commands today")
