@@ -364,3 +364,67 @@ def test_a_plugin_failing_in_wuguan_cli_is_listed_failed_and_the_command_runs(wu
     assert out.returncode == 0, out.stderr
     noisy = next(p for p in json.loads(out.stdout) if p["name"] == "noisy")
     assert (noisy["state"], noisy["reason"]) == ("failed", "wuguan_cli: RuntimeError: no commands today")
+
+
+PAIRS = """
+    from core.plugin_api import ScopedModelView, db, hookimpl
+    from core.models import Organization
+
+    class PairsPairing(db.Model):
+        __tablename__ = "pairs_pairing"
+        id = db.Column(db.Integer, primary_key=True)
+        member_id = db.Column(db.ForeignKey("member.id"))
+
+    class PairsVisit(db.Model):
+        __tablename__ = "pairs_visit"
+        id = db.Column(db.Integer, primary_key=True)
+        pairing_id = db.Column(db.ForeignKey("pairs_pairing.id"))
+        org_id = db.Column(db.ForeignKey("organization.id"))
+        note = db.Column(db.String(40))
+        pairing = db.relationship(PairsPairing)
+        org = db.relationship(Organization)
+
+    class VisitView(ScopedModelView):
+        scope_through = "pairing"  # no member ids copied: a visit is seen by whoever sees its pairing
+        choice_filters = {"org": Organization.kind == "branch"}
+        column_list = form_columns = ["pairing", "org", "note"]
+
+    class PairingView(ScopedModelView):
+        scope_member_column = "member_id"
+
+    @hookimpl
+    def wuguan_admin_views(admin):
+        admin.add_view(VisitView(PairsVisit, name="走访", category="结对", endpoint="pairs_visit"))
+        admin.add_view(PairingView(PairsPairing, name="结对", category="结对", endpoint="pairs_pairing"))
+"""
+
+
+def test_a_screen_scoped_through_a_relationship_and_a_select_filtered_to_branches(wuguan_plugin, make_app):
+    import re
+    from core.testing import log_in
+    from factories import member, org_tree
+    wuguan_plugin("pairs", PAIRS)
+    app = make_app()
+    with app.app_context():
+        from core.extensions import db
+        from core.models import Staff
+        from pairs import PairsPairing, PairsVisit
+        db.metadata.create_all(db.engine, tables=[PairsPairing.__table__, PairsVisit.__table__])
+        tree = org_tree()
+        here = member(tree)
+        away = member(tree, affiliation=tree["other"], location=tree["other"], liaison_group=None)
+        db.session.add_all([here, away])
+        db.session.flush()
+        db.session.add_all([PairsVisit(pairing=PairsPairing(member_id=here.id), note="本社区的走访"),
+                            PairsVisit(pairing=PairsPairing(member_id=away.id), note="别的社区的走访")])
+        staff = Staff(username="c1", display_name="和平", role="community", org=tree["community"])
+        staff.set_password("0123456789ab")
+        db.session.add(staff)
+        db.session.commit()
+    client = log_in(app.test_client(), "c1", "0123456789ab")
+    listing = client.get("/admin/pairs_visit/").get_data(as_text=True)
+    assert "本社区的走访" in listing and "别的社区的走访" not in listing
+    form = client.get("/admin/pairs_visit/new/").get_data(as_text=True)
+    select = re.search(r'<select[^>]*id="org".*?</select>', form, re.S).group(0)
+    offered = re.findall(r"<option[^>]*>([^<]+)</option>", select)
+    assert [o for o in offered if o != "__None"] == ["和平社区第一党支部"]  # a branch in scope: not the community, street or district
