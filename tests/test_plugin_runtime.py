@@ -428,3 +428,34 @@ def test_a_screen_scoped_through_a_relationship_and_a_select_filtered_to_branche
     select = re.search(r'<select[^>]*id="org".*?</select>', form, re.S).group(0)
     offered = re.findall(r"<option[^>]*>([^<]+)</option>", select)
     assert [o for o in offered if o != "__None"] == ["和平社区第一党支部"]  # a branch in scope: not the community, street or district
+
+
+def test_an_administrator_closes_a_removed_plugins_findings_on_the_findings_screen(db, staff_client):
+    from core.models import Finding
+    from core.testing import csrf_token
+    from factories import org_tree
+    tree = org_tree()
+    left = Finding(check_code="gone.check", plugin="gone", severity="warning", subject_id=1,
+                   org_id=tree["community"].id, detail="x", state="orphaned")
+    live = Finding(check_code="core.no_liaison_group", plugin="core", severity="warning", subject_id=2,
+                   org_id=tree["community"].id, detail="y", state="open")
+    db.session.add_all([left, live])
+    db.session.commit()
+    community = staff_client("community", tree["community"])
+    token = csrf_token(community, "/admin/finding/")
+    assert community.post("/admin/finding/action/", data={"action": "close_orphaned", "rowid": [left.id],
+                                                          "csrf_token": token}).status_code == 403
+    admin = staff_client("admin")
+    listing = admin.get("/admin/finding/?flt0_plugin_equals=gone").get_data(as_text=True)
+    assert "所属插件已停用" in listing
+    token = csrf_token(admin, "/admin/finding/")
+    to_close = admin.post("/admin/finding/action/", data={"action": "close_orphaned",
+                                                          "rowid": [left.id, live.id], "csrf_token": token})
+    page = admin.get(to_close.headers["Location"]).get_data(as_text=True)
+    assert "gone：1" in page
+    assert admin.post(to_close.headers["Location"], data={"reason": "", "csrf_token": token}).status_code == 200
+    assert db.session.get(Finding, left.id).state == "orphaned"  # no reason, nothing closed
+    done = admin.post(to_close.headers["Location"], data={"reason": "插件已卸载", "csrf_token": token})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert (db.session.get(Finding, left.id).state, db.session.get(Finding, live.id).state) == ("resolved", "open")
