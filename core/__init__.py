@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import settings
+from . import rules, settings
 from .extensions import babel, csrf, db, login_manager, migrate
 from .plugins import PluginHost
 
@@ -23,7 +23,9 @@ def create_app(config=None):
     instance.mkdir(parents=True, exist_ok=True)
     app = Flask("core", instance_path=str(instance))
     app.config.update(settings.from_environment(instance))
+    rules_set = {**app.config["RULES"], **(config.get("RULES") or {})}
     app.config.update(config)
+    app.config["RULES"] = rules.configured(rules_set)
     app.config["SQLALCHEMY_DATABASE_URI"] = settings.database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config["WUGUAN_PROXY_HOPS"]:
         hops = app.config["WUGUAN_PROXY_HOPS"]
@@ -56,7 +58,18 @@ def create_app(config=None):
 
     from .admin import init_admin
     init_admin(app)
+    for record in plugin_host.loaded():
+        plugin_host.call_staged(record, "wuguan_blueprints", "app", app, ("register_blueprint",),
+                                check=lambda calls: _blueprints_free(app, calls))
     return app
+
+
+def _blueprints_free(app, calls):
+    """Refuse a plugin's blueprints, before any is registered, if a name is taken."""
+    names = [kwargs.get("name") or args[0].name for _, args, kwargs in calls]
+    taken = sorted({n for n in names if n in app.blueprints or names.count(n) > 1})
+    if taken:
+        raise ValueError(f"blueprint name already taken: {', '.join(taken)}")
 
 
 @migrate.configure

@@ -105,7 +105,9 @@ def findings_section(ctx):
                func.sum(case((in_period(Finding.resolved_at), 1), else_=0)),
                func.sum(case((Finding.state != "resolved", 1), else_=0)))
         .where(ctx.orgs_in_scope(Finding.org_id),
-               or_(Finding.state != "resolved", Finding.resolved_at >= start))
+               or_(Finding.state != "resolved", Finding.resolved_at >= start),
+               # A departed plugin's findings are for an administrator to close, not for the 通报.
+               Finding.state != "orphaned", Finding.plugin.in_(["core", *(r.name for r in host().loaded())]))
         .group_by(Finding.check_code).order_by(Finding.check_code)).all()
     from .sweep import registered_checks
     titles = {item.check.code: str(item.check.title) for item in registered_checks()}

@@ -1,5 +1,6 @@
 """The `wuguan` command: Flask's and Flask-Migrate's commands plus wuguan's own."""
 import json
+import logging
 import secrets
 import sys
 
@@ -143,18 +144,27 @@ def run_command(host, port, demo):
     if demo and not db.session.scalar(select(func.count()).select_from(Member)):
         load_demo()
     username, password = ensure_admin()
-    click.echo(f"五管 wuguan: http://{host}:{port}/")
-    if username:
-        click.echo(f"管理员: {username}  密码: {password}  (保存在 {current_app.instance_path}/{ADMIN_FILE})")
+    instance_path = current_app.instance_path
+    click.echo("五管 wuguan 正在启动……")
+
+    def announce():
+        click.echo(f"五管 wuguan: http://{host}:{port}/")
+        if username:
+            click.echo(f"管理员: {username}  密码: {password}  (保存在 {instance_path}/{ADMIN_FILE})")
+
     db.session.remove()
-    sys.exit(runner.run_all(host, port))
+    sys.exit(runner.run_all(host, port, ready=announce))
 
 
 def main():
     """Console script: build the app once, let plugins add commands, then dispatch."""
     global _APP
+    # Plugin failures, and each hook call under WUGUAN_TRACE_PLUGINS=1, reach the operator's terminal.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     _APP = create_app()
-    _APP.extensions["wuguan"].hook.wuguan_cli(cli=cli)
+    plugin_host = _APP.extensions["wuguan"]
+    for record in plugin_host.loaded():
+        plugin_host.guarded(record, "wuguan_cli", cli=cli)
     cli.main(prog_name="wuguan")
 
 

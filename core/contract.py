@@ -2,6 +2,11 @@
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+# The version of the plugin contract (hooks, value types, `core.plugin_api`), apart from wuguan's
+# own version: a plugin declares the range it supports as `WUGUAN_API = ">=1.0,<2"`. Minor
+# versions only add; a major version may remove what the one before deprecated.
+API_VERSION = "1.0"
+
 SEVERITIES = ("info", "warning", "serious", "critical")
 
 

@@ -10,7 +10,7 @@ is the benchmarks' data generator (bench/generate.py), so the benchmarks measure
 the checks were written for. Rows go in with executemany batches (explicit ids) and the
 attendance with one INSERT ... SELECT, so a million members take minutes, not hours.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import datetime as dt
 import random
 
@@ -97,13 +97,26 @@ def load(today=None, progress=lambda step: None, members=SEED_MEMBERS):
         step(demo)
         progress(title)
     _advance_sequences()  # before plugins add rows of core's tables through the ORM
-    from .plugins import host
-    host().hook.wuguan_demo_data(session=db.session, demo=demo)
+    for phase in ("wuguan_demo_data", "wuguan_demo_data_after"):
+        _plugins_phase(phase, demo)
     progress("各管理模式")
     audit.record(db.session, "member", "demo", "装入演示数据",
                  after={c: len(ids) for c, ids in demo.members.items()})
     db.session.commit()
     return demo
+
+
+def _plugins_phase(hook_name, demo):
+    """Each loaded plugin's demo hook, in load order, with a random and a faker of its own, seeded
+    from the plugin's name: installing or removing one plugin changes no other plugin's data."""
+    from .plugins import host
+    plugin_host = host()
+    for record in plugin_host.loaded():
+        seed = f"{SEED}:{record.name}:{hook_name}"
+        fake = Faker("zh_CN")
+        fake.seed_instance(seed)
+        plugin_host.call_one(record.name, hook_name, session=db.session,
+                             demo=replace(demo, random=random.Random(seed), faker=fake))
 
 
 def born(rng, category, gender, used):

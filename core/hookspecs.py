@@ -55,5 +55,20 @@ def wuguan_demo_data(session, demo):
 
 
 @hookspec
+def wuguan_demo_data_after(session, demo):
+    """Add demo records that need every plugin's wuguan_demo_data rows to exist first."""
+
+
+@hookspec
+def wuguan_blueprints(app):
+    """Register this plugin's public (non-admin) Flask blueprints on the app."""
+
+
+@hookspec
+def wuguan_member_category_changed(member, old, new):
+    """React, inside the same transaction, to a member moved from category old to new."""
+
+
+@hookspec
 def wuguan_cli(cli):
     """Add commands to the `wuguan` command line group."""

@@ -6,11 +6,12 @@ import pluggy
 
 from .admin.scoped import ScopedModelView
 from .bulk import insert_rows
-from .contract import SEVERITIES, BulletinSection, Channel, Check, Mode, Panel, ReminderRule
+from .contract import API_VERSION, SEVERITIES, BulletinSection, Channel, Check, Mode, Panel, ReminderRule
 from .extensions import db
 from .privacy import reveal, sensitive, shown
 
 hookimpl = pluggy.HookimplMarker("wuguan")
 
 __all__ = ["hookimpl", "db", "ScopedModelView", "Mode", "Panel", "Check", "ReminderRule", "BulletinSection",
-           "Channel", "SEVERITIES", "insert_rows", "sensitive", "reveal", "shown"]
+           "Channel", "SEVERITIES", "insert_rows", "sensitive", "reveal", "shown",
+           "API_VERSION"]

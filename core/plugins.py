@@ -1,8 +1,12 @@
 """Finding, loading and validating plugins: the five built-ins and third parties alike.
 
-A plugin that fails is skipped and listed as failed, so one bad package cannot take
-the city's system down; `WUGUAN_STRICT_PLUGINS=1` (CI) turns that into a start-up error.
+A plugin that fails, in its import or in any hook core calls while the app starts, is
+skipped and listed as failed, so one bad package cannot take the city's system down;
+`WUGUAN_STRICT_PLUGINS=1` (CI) turns that into a start-up error naming the plugin and the hook.
 A category claimed by two modes always stops start-up: members would be managed twice.
+
+Hooks run in load order, the built-ins (in `BUILTIN_PLUGINS` order) then entry points (by
+name): pluggy calls the last registered first, so plugins are registered in reverse.
 """
 from dataclasses import dataclass, field
 import functools
@@ -16,12 +20,13 @@ import time
 
 from flask import current_app
 from packaging.requirements import Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 import pluggy
 
 from . import hookspecs
 from .errors import PluginConflictError
-from .contract import Mode
+from .contract import API_VERSION, Mode
 
 log = logging.getLogger("wuguan.plugins")
 
@@ -70,7 +75,7 @@ def _candidates():
     for module in BUILTIN_PLUGINS:
         yield (module.rsplit(".", 1)[-1], module, (lambda m=module: importlib.import_module(m)), version, "builtin",
                None)
-    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+    for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
         dist_version = ep.dist.version if ep.dist else "0+unknown"
         yield ep.name, ep.value, ep.load, dist_version, "entrypoint", _wuguan_requirement(ep.dist)
 
@@ -93,6 +98,23 @@ def _incompatible(requirement):
     return f"needs wuguan{requirement.specifier}, this is wuguan {installed}"
 
 
+def _unsupported_api(plugin):
+    """Why the plugin's declared `WUGUAN_API` range excludes this wuguan's plugin API, if it does.
+
+    A plugin that declares nothing was written before the API had a version (0.x): 1.0 only
+    added to it, so such a plugin is taken as compatible."""
+    declared = getattr(plugin, "WUGUAN_API", None)
+    if declared is None:
+        return None
+    try:
+        supported = SpecifierSet(str(declared))
+    except InvalidSpecifier:
+        return f"WUGUAN_API {declared!r} is not a version range such as '>=1.0,<2'"
+    if supported.contains(API_VERSION, prereleases=True):
+        return None
+    return f"supports plugin API {supported}, this wuguan provides plugin API {API_VERSION}"
+
+
 class PluginHost:
     """The plugin manager of one app, with what was loaded and why the rest was not."""
 
@@ -107,8 +129,11 @@ class PluginHost:
         self._disabled = set(disabled)
         self._strict = strict
         self._trace = trace
+        if trace:
+            log.setLevel(logging.INFO)  # the calls are logged at INFO, below the default WARNING
 
     def load(self):
+        imported = []
         for name, module, loader, version, source, requirement in _candidates():
             record = PluginRecord(name, module, version, source)
             if name in self.records:
@@ -130,14 +155,30 @@ class PluginHost:
                 continue
             try:
                 plugin = loader()
-                self._register(record, plugin)
-            except PluginConflictError:
-                raise
+                problem = _unsupported_api(plugin) or self._unknown_hooks(plugin)
             except Exception as exc:  # a third party's bug must not stop the city's system
-                if record.plugin is not None and self.pm.is_registered(record.plugin):
-                    self.pm.unregister(record.plugin)
+                problem = f"{type(exc).__name__}: {exc}"
+            if problem:
+                record.state, record.reason = "failed", problem
+                self._fail(record)
+                continue
+            imported.append((record, plugin))
+        for record, plugin in reversed(imported):  # so that pluggy calls them in load order
+            try:
+                self.pm.register(plugin, name=record.name)
+                record.plugin = plugin
+            except Exception as exc:
                 record.state, record.reason = "failed", f"{type(exc).__name__}: {exc}"
                 self._fail(record)
+        for record, plugin in imported:
+            if record.plugin is None:
+                continue
+            try:
+                self._claim_modes(record)
+            except PluginConflictError:
+                raise
+            except Exception as exc:
+                self.drop(record, f"wuguan_modes: {type(exc).__name__}: {exc}")
         return self
 
     def _fail(self, record):
@@ -145,14 +186,14 @@ class PluginHost:
         if self._strict:
             raise PluginLoadError(f"plugin {record.name} failed: {record.reason}")
 
-    def _register(self, record, plugin):
+    def _unknown_hooks(self, plugin):
         unknown = [n for n, _ in inspect.getmembers(plugin)
                    if n.startswith("wuguan_") and self.pm.parse_hookimpl_opts(plugin, n) is not None
                    and not hasattr(hookspecs, n)]
-        if unknown:
-            raise PluginLoadError(f"unknown hooks: {', '.join(sorted(unknown))}")
-        self.pm.register(plugin, name=record.name)
-        record.plugin = plugin
+        return f"unknown hooks: {', '.join(sorted(unknown))}" if unknown else None
+
+    def _claim_modes(self, record):
+        plugin = record.plugin
         if self._trace:
             self._trace_calls(record.name, plugin)
         record.hooks = sorted(c.name for c in self.pm.get_hookcallers(plugin))
@@ -182,6 +223,43 @@ class PluginHost:
             for impl in caller.get_hookimpls():
                 if impl.plugin is plugin:
                     impl.function = _timed(caller.name, name, impl.function)
+
+    def drop(self, record, reason):
+        """Take a plugin that failed in a hook out of the app: its hooks, its modes, its categories."""
+        if record.plugin is not None and self.pm.is_registered(record.plugin):
+            self.pm.unregister(record.plugin)
+        for mode in record.modes:
+            self.modes.pop(mode.key, None)
+            for category in mode.categories:
+                if self.categories.get(category, (None,))[0] is mode:
+                    del self.categories[category]
+        record.modes = []
+        record.state, record.reason = "failed", reason
+        self._fail(record)
+
+    def guarded(self, record, hook_name, **kwargs):
+        """Call one plugin's hook while the app starts: if it raises, the plugin is dropped (and
+        start-up stops when strict) and None is returned; else the list `call_one` returns."""
+        try:
+            return self.call_one(record.name, hook_name, **kwargs)
+        except Exception as exc:  # a third party's bug must not stop the city's system
+            log.exception("plugin %s raised in %s", record.name, hook_name)
+            self.drop(record, f"{hook_name}: {type(exc).__name__}: {exc}")
+            return None
+
+    def call_staged(self, record, hook_name, argument, target, additions, check=lambda calls: None):
+        """Call a hook that adds to `target` (the Admin, the app) through a `Staged` stand-in, then
+        make the additions: a plugin that raises half-way, or whose additions `check` refuses
+        (it raises), adds nothing and is dropped."""
+        staged = Staged(target, additions)
+        if self.guarded(record, hook_name, **{argument: staged}) is None:
+            return
+        try:
+            check(staged.calls)
+            staged.apply()
+        except Exception as exc:
+            log.exception("plugin %s: what %s added was refused", record.name, hook_name)
+            self.drop(record, f"{hook_name}: {type(exc).__name__}: {exc}")
 
     def _owner(self, mode):
         return next(r.name for r in self.records.values() if mode in r.modes)
@@ -214,8 +292,11 @@ class PluginHost:
         threshold must not silently fall back to the default."""
         merged = {}
         for record in self.loaded():
+            results = self.guarded(record, "wuguan_settings")
+            if results is None:
+                continue
             defaults = {}
-            for result in self.call_one(record.name, "wuguan_settings"):
+            for result in results:
                 defaults.update(result or {})
             given = overrides.get(record.name) or {}
             for key, value in given.items():
@@ -248,7 +329,25 @@ class PluginHost:
         return list(self._package_folders("translations"))
 
     def migration_paths(self):
-        return [str(p) for p in self.hook.wuguan_migrations() if p]
+        return [str(path) for record in self.loaded()
+                for path in self.guarded(record, "wuguan_migrations") or [] if path]
+
+
+class Staged:
+    """What a plugin's hook is handed instead of the Admin or the app: reading passes through, the
+    listed additions are held until the hook has returned, so nothing half-made is left behind."""
+
+    def __init__(self, target, additions):
+        self._target, self._additions, self.calls = target, frozenset(additions), []
+
+    def __getattr__(self, name):
+        if name in self._additions:
+            return lambda *args, **kwargs: self.calls.append((name, args, kwargs))
+        return getattr(self._target, name)
+
+    def apply(self):
+        for name, args, kwargs in self.calls:
+            getattr(self._target, name)(*args, **kwargs)
 
 
 def _timed(hook_name, plugin_name, function):

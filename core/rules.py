@@ -1,6 +1,8 @@
 """The Party's rules as numbers, each a setting (see DESIGN: "Rules that the checks encode").
 
-They live here so a city can change one number in `RULES` without touching a check.
+They live here so a city can change one number without touching a check: a deployment sets
+it in the instance's `plugins.toml` under `[core]` (or an app in `create_app({"RULES": ...})`),
+and `configured` merges what was set with the defaults key by key.
 """
 import datetime as dt
 
@@ -22,8 +24,37 @@ DEFAULTS = {
 }
 
 
+class RulesError(ValueError):
+    """A rule that does not exist, or a value of the wrong type: start-up stops, naming the key,
+    rather than a check failing later with a KeyError or comparing a date with a string."""
+
+
 def defaults():
     return dict(DEFAULTS)
+
+
+def configured(given):
+    """The defaults, with each rule in `given` validated and put in place of its default."""
+    merged = defaults()
+    for key, value in (given or {}).items():
+        if key not in DEFAULTS:
+            raise RulesError(f"core has no rule {key!r} (it has: {', '.join(sorted(DEFAULTS))})")
+        default = DEFAULTS[key]
+        if isinstance(default, tuple):  # TOML has arrays, not tuples
+            if not isinstance(value, (list, tuple)) or len(value) != len(default) \
+                    or not all(_same_type(v, d) for v, d in zip(value, default)):
+                raise RulesError(f"core rule {key!r} must be a list of {len(default)} "
+                                 f"{type(default[0]).__name__}, like {list(default)}, not {value!r}")
+            value = tuple(value)
+        elif not _same_type(value, default):
+            raise RulesError(f"core rule {key!r} must be {type(default).__name__}, "
+                             f"not {type(value).__name__} ({value!r})")
+        merged[key] = value
+    return merged
+
+
+def _same_type(value, default):
+    return isinstance(value, type(default)) and isinstance(value, bool) == isinstance(default, bool)
 
 
 def add_months(day, months):

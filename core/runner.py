@@ -1,6 +1,7 @@
 """`wuguan run`: web server, Celery worker and beat as child processes that stop together."""
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,17 +16,18 @@ def commands(host, port):
     }
 
 
-def run_all(host, port):
-    """Start every child; when one exits or we are interrupted, stop the rest. Returns an exit code."""
+def run_all(host, port, ready=lambda: None):
+    """Start every child; call `ready` once the web server accepts connections (so the address it
+    announces answers); when one child exits or we are interrupted, stop the rest. Returns an exit code."""
     children = {name: subprocess.Popen(cmd, env=os.environ.copy()) for name, cmd in commands(host, port).items()}
     stopping = False
+    waiting = True
 
     def stop(signum=None, frame=None):
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     code = 0
     try:
         while not stopping:
@@ -35,7 +37,11 @@ def run_all(host, port):
                     code = child.returncode or 1
                     stopping = True
                     break
-            time.sleep(0.5)
+            if not stopping and waiting and listening(host, port):
+                waiting = False
+                ready()
+            if not stopping:
+                time.sleep(0.5)
     finally:
         for child in children.values():
             if child.poll() is None:
@@ -46,4 +52,16 @@ def run_all(host, port):
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 child.kill()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return code
+
+
+def listening(host, port):
+    """Whether something accepts connections at the address the web server listens on."""
+    address = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+    try:
+        with socket.create_connection((address, port), timeout=1):
+            return True
+    except OSError:
+        return False

@@ -10,8 +10,6 @@ import secrets
 import tomllib
 from pathlib import Path
 
-from . import rules
-
 
 def _flag(value):
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
@@ -54,7 +52,8 @@ def secret_key(instance_path):
 
 
 def plugin_settings_file(path):
-    """Operators set plugin settings in TOML, a table per plugin: `[joint]` then `visit_every_days = 60`."""
+    """Operators set plugin settings in TOML, a table per plugin: `[joint]` then `visit_every_days = 60`;
+    the table `[core]` holds the Party's rules (`core.rules`)."""
     path = Path(path)
     if not path.exists():
         return {}
@@ -64,6 +63,7 @@ def plugin_settings_file(path):
 
 def from_environment(instance_path, environ=os.environ):
     instance = Path(instance_path)
+    settings_file = plugin_settings_file(environ.get("WUGUAN_PLUGIN_SETTINGS") or instance / "plugins.toml")
     db_url = environ.get("DATABASE_URL") or f"sqlite:///{instance / 'wuguan.sqlite'}"
     redis_url = environ.get("REDIS_URL")
     broker = environ.get("CELERY_BROKER_URL") or redis_url or f"sqla+sqlite:///{instance / 'broker.sqlite'}"
@@ -140,6 +140,7 @@ def from_environment(instance_path, environ=os.environ):
         # Delivery tasks claim and send this many rows each, over one connection per channel.
         "WUGUAN_OUTBOX_BATCH": int(environ.get("WUGUAN_OUTBOX_BATCH", "100")),
         "WUGUAN_PDF_FONT": environ.get("WUGUAN_PDF_FONT"),
-        "RULES": rules.defaults(),
-        "PLUGINS": plugin_settings_file(environ.get("WUGUAN_PLUGIN_SETTINGS") or instance / "plugins.toml"),
+        # Only what the operator set: `create_app` merges it with the defaults (`core.rules.configured`).
+        "RULES": settings_file.pop("core", {}),
+        "PLUGINS": settings_file,
     }

@@ -3,7 +3,9 @@
 Per check a fixed number of statements runs whatever the number of members: the
 check's rows are staged in `finding_hit` once, then findings are reopened, refreshed,
 opened and resolved from there. Each check commits on its own, so one that raises is
-recorded as failed and the others still run.
+recorded as failed and the others still run. The live findings of a plugin that is no
+longer loaded are set aside as `orphaned` by every top-level run (one statement), and
+come back to life when the plugin's check runs again.
 """
 from dataclasses import dataclass, field
 import datetime as dt
@@ -109,6 +111,8 @@ def run_sweep(scope=None, *, today=None, trigger="manual", parent_id=None, codes
     """Sweep `scope` (the city by default) and return its committed SweepRun."""
     scope = scope or Scope.city()
     today = today or dt.date.today()
+    if parent_id is None:  # a city sweep's parts leave it to the parent (plan_city_sweep)
+        orphan_findings()
     run = SweepRun(scope=scope.label, org_id=scope.org.id if scope.org else None, trigger=trigger,
                    parent_id=parent_id, stats={})
     db.session.add(run)
@@ -136,6 +140,34 @@ def run_sweep(scope=None, *, today=None, trigger="manual", parent_id=None, codes
     run.finished_at = utcnow()
     db.session.commit()
     return run
+
+
+def orphan_findings():
+    """Set aside the live findings of plugins that are not loaded (disabled or removed): nobody can
+    act on them through the plugin's screens, and its check will not resolve them."""
+    present = ["core", *(record.name for record in host().loaded())]
+    orphaned = db.session.execute(
+        update(Finding).where(Finding.plugin.not_in(present), Finding.state.in_(LIVE_STATES))
+        .values(state="orphaned").execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return orphaned
+
+
+def close_orphaned(finding_ids, staff, reason):
+    """An administrator closes findings a departed plugin left behind (resolved, with the reason, audited)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError.single("reason", _("关闭问题须填写理由"))
+    staff_id, staff_name = staff.id, staff.username
+    findings = db.session.scalars(select(Finding).where(Finding.id.in_(finding_ids),
+                                                        Finding.state == "orphaned")).all()
+    now = utcnow()
+    for finding in findings:
+        finding.state, finding.reason, finding.resolved_at = "resolved", reason, now
+        finding.decided_by_id, finding.decided_at = staff_id, now
+    with audit.acting_as(staff_name, staff_id):
+        db.session.commit()
+    return len(findings)
 
 
 def _drop_hits(run_id, code):
@@ -169,19 +201,24 @@ def _reconcile(run_id, item, scope, today):
             .where(FindingHit.run_id == run_id, FindingHit.check_code == check.code)
             .subquery())
     same_check = and_(Finding.check_code == check.code, Finding.subject_type == check.subject)
+    # The plugin is back: what it had found is live again, and resolved below if no longer seen.
+    db.session.execute(
+        update(Finding).where(same_check, Finding.state == "orphaned", scope.covers(Finding.org_id))
+        .values(state="open").execution_options(synchronize_session=False))
     reopened = db.session.execute(
         update(Finding).where(same_check, Finding.state == "resolved", Finding.subject_id == hits.c.subject_id)
         .values(state="open", first_seen=now, resolved_at=None, decided_by_id=None, decided_at=None, reason=None)
         .execution_options(synchronize_session=False)).rowcount
     db.session.execute(
         update(Finding).where(same_check, Finding.subject_id == hits.c.subject_id)
-        .values(last_seen=now, org_id=hits.c.org_id, detail=hits.c.detail, severity=check.severity)
+        .values(last_seen=now, org_id=hits.c.org_id, detail=hits.c.detail, severity=check.severity,
+                plugin=item.plugin)
         .execution_options(synchronize_session=False))
     opened = db.session.execute(insert(Finding.__table__).from_select(
-        ["check_code", "severity", "subject_type", "subject_id", "org_id", "detail", "state", "first_seen",
-         "last_seen"],
-        select(literal(check.code), literal(check.severity), literal(check.subject), hits.c.subject_id,
-               hits.c.org_id, hits.c.detail, literal("open"), literal(now), literal(now))
+        ["check_code", "plugin", "severity", "subject_type", "subject_id", "org_id", "detail", "state",
+         "first_seen", "last_seen"],
+        select(literal(check.code), literal(item.plugin), literal(check.severity), literal(check.subject),
+               hits.c.subject_id, hits.c.org_id, hits.c.detail, literal("open"), literal(now), literal(now))
         .where(~exists().where(same_check, Finding.subject_id == hits.c.subject_id)))
         .execution_options(preserve_rowcount=True)).rowcount
     still_seen = exists().where(FindingHit.run_id == run_id, FindingHit.check_code == check.code,
@@ -215,6 +252,7 @@ def abandon_stale_runs(now=None):
 def plan_city_sweep(trigger="schedule"):
     """The parent run of a fanned-out city sweep, and the community ids its children cover."""
     abandon_stale_runs()
+    orphan_findings()
     run = SweepRun(scope="city", trigger=trigger, stats={})
     db.session.add(run)
     db.session.commit()
@@ -262,6 +300,8 @@ def decide_finding(finding_id, state, staff, reason=None):
     finding = db.session.get(Finding, finding_id)
     if finding is None or finding.state == "resolved":
         raise ValidationError.single("state", _("该问题已解决，无需处理"))
+    if finding.state == "orphaned":
+        raise ValidationError.single("state", _("该问题所属插件已停用，只能由管理员关闭"))
     finding.state, finding.reason = state, reason
     finding.decided_by_id, finding.decided_at = staff_id, utcnow()
     with audit.acting_as(staff_name, staff_id):

@@ -119,6 +119,91 @@ def test_hook_wuguan_demo_data(wuguan_plugin, make_app):
         assert grid.parent.kind == "community"
 
 
+def test_hook_wuguan_demo_data_after(wuguan_plugin, make_app):
+    wuguan_plugin("census", """
+        from sqlalchemy import func, select
+        from core.plugin_api import hookimpl
+        from core.models import Organization
+        from plugins.direct.models import Zone
+
+        @hookimpl
+        def wuguan_demo_data_after(session, demo):
+            zones = session.scalar(select(func.count()).select_from(Zone))
+            session.add(Organization(kind="branch", name=f"{zones}个责任区", code="CENSUS",
+                                     parent_id=demo.community_ids[0]))
+    """)
+    app = make_app(WUGUAN_PLUGINS=["census", "direct"])
+    with app.app_context():
+        from core import demo
+        from core.extensions import db
+        from core.models import Organization
+        from plugins.direct.models import Zone
+        demo.load(members=1000)
+        zones = db.session.scalar(db.select(db.func.count()).select_from(Zone))
+        census = db.session.scalar(db.select(Organization).where(Organization.code == "CENSUS"))
+        assert zones > 0 and census.name == f"{zones}个责任区"
+
+
+def test_hook_wuguan_blueprints(wuguan_plugin, make_app):
+    wuguan_plugin("kiosk", """
+        from flask import Blueprint
+        from core.plugin_api import hookimpl
+
+        bp = Blueprint("kiosk_public", __name__, url_prefix="/kiosk")
+        bp.add_url_rule("/hello", "hello", lambda: "欢迎")
+
+        @hookimpl
+        def wuguan_blueprints(app):
+            app.register_blueprint(bp)
+    """)
+    app = make_app()
+    assert app.test_client().get("/kiosk/hello").get_data(as_text=True) == "欢迎"  # public: no log-in
+    assert app.test_client().get("/dual/register").status_code == 200  # 双管's 自助报到 comes through it too
+
+
+def test_hook_wuguan_member_category_changed(wuguan_plugin, make_app):
+    wuguan_plugin("watcher", """
+        from core.plugin_api import hookimpl
+        from core.models import Organization
+
+        @hookimpl
+        def wuguan_member_category_changed(member, old, new):
+            from core.extensions import db
+            if new == "mobile_out":
+                raise RuntimeError("no station to take the member")
+            db.session.add(Organization(kind="branch", name=f"{old}->{new}", code=f"MOVED{member.id}",
+                                        parent=member.location))
+    """)
+    app = make_app()
+    with app.app_context():
+        from core.errors import ValidationError
+        from core.extensions import db
+        from core.members import change_category
+        from core.models import AuditEntry, Member, Organization
+        from factories import member, org_tree
+        tree = org_tree()
+        someone = member(tree, category="retired")
+        db.session.add(someone)
+        db.session.commit()
+        change_category(someone, "resident", "搬回本社区居住")
+        db.session.expire_all()
+        moved = db.session.get(Member, someone.id)
+        assert (moved.category, moved.previous_category) == ("resident", "retired")
+        assert db.session.scalar(db.select(Organization.name).where(Organization.code == f"MOVED{moved.id}")) \
+            == "retired->resident"  # the plugin's rows went in with the move
+        assert db.session.scalar(db.select(AuditEntry.note).where(AuditEntry.note.like("变更类别%"))) \
+            == "变更类别：retired → resident，理由：搬回本社区居住"
+        with pytest.raises(RuntimeError):  # a plugin that refuses stops the move: nothing changes
+            change_category(moved, "mobile_out", "外出务工")
+        for new, reason, field in (("laid_off", "", "reason"), ("astronaut", "上天", "category"),
+                                   ("resident", "再次", "category")):
+            with pytest.raises(ValidationError) as err:
+                change_category(moved, new, reason)
+            assert field in err.value.errors
+        db.session.expire_all()
+        assert db.session.get(Member, someone.id).category == "resident"
+
+
 def test_hook_wuguan_cli(wuguan_plugin, tmp_path):
     package = wuguan_plugin("grid", """
         import click
@@ -189,6 +274,7 @@ def test_hook_wuguan_admin_views(wuguan_plugin, make_app):
 
 
 def test_a_plugin_view_without_a_declared_scope_is_refused(wuguan_plugin, tmp_path):
+    from core.plugins import PluginLoadError
     wuguan_plugin("careless", """
         from core.plugin_api import ScopedModelView, db, hookimpl
 
@@ -200,8 +286,12 @@ def test_a_plugin_view_without_a_declared_scope_is_refused(wuguan_plugin, tmp_pa
         def wuguan_admin_views(admin):
             admin.add_view(ScopedModelView(CarelessNote, endpoint="careless"))
     """)
-    with pytest.raises(TypeError, match="scope_org_column or scope_member_column"):
-        create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path)})
+    app = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path), "WUGUAN_STRICT_PLUGINS": False})
+    record = app.extensions["wuguan"].records["careless"]
+    assert record.state == "failed" and "scope_org_column or scope_member_column" in record.reason
+    assert "careless" not in app.blueprints
+    with pytest.raises(PluginLoadError, match="scope_org_column or scope_member_column"):
+        create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path / "strict"), "WUGUAN_STRICT_PLUGINS": True})
 
 
 def test_hook_wuguan_member_panels(wuguan_plugin, make_app):

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -5,6 +7,9 @@ from flask_migrate import downgrade
 from sqlalchemy import inspect
 
 from core.extensions import db
+
+# core's newest revision is its highest-numbered file; every other one must lead to it.
+LATEST_CORE = max(p.name[:9] for p in (Path(__file__).parents[1] / "core/migrations/versions").glob("core_*.py"))
 
 
 def test_empty_database_upgrades_to_every_head_and_matches_the_models(make_app):
@@ -16,7 +21,7 @@ def test_empty_database_upgrades_to_every_head_and_matches_the_models(make_app):
             heads = set(context.get_current_heads())
         config = app.extensions["migrate"].migrate.get_config()
         assert heads == set(ScriptDirectory.from_config(config).get_heads())
-        assert "core_0006" in heads
+        assert LATEST_CORE in heads
 
 
 def test_upgrade_is_idempotent_and_downgrade_empties(make_app):

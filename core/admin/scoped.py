@@ -114,11 +114,17 @@ class StaffOnly:
 
 class ScopedModelView(StaffOnly, ModelView):
     """Subclass this for every screen. Declare how rows relate to the organization tree with
-    `scope_org_column` (a column holding an organization id) or `scope_member_column`
-    (a column holding a member id), unless `core.scope.rule(Model)` already covers the model."""
+    `scope_org_column` (a column holding an organization id), `scope_member_column`
+    (a column holding a member id) or `scope_through` (a many-to-one relationship whose
+    model has a scope: a visit is seen by whoever sees its pairing), unless
+    `core.scope.rule(Model)` already covers the model. `choice_filters` narrows what a
+    relation's select offers ({"org": Organization.kind == "branch"}, or a function
+    returning the condition), within the staffer's scope as always."""
 
     scope_org_column = None
     scope_member_column = None
+    scope_through = None
+    choice_filters = {}
     write_roles = WRITE_ROLES
     allow_create = allow_edit = allow_delete = True
 
@@ -134,6 +140,7 @@ class ScopedModelView(StaffOnly, ModelView):
 
     def __init__(self, model, session=None, **kwargs):
         self._declare_scope(model)
+        self._filter_choices(model)
         super().__init__(model, session or db, **kwargs)
         self._mask_sensitive_columns()
         for loader in (self._form_ajax_refs or {}).values():
@@ -144,15 +151,32 @@ class ScopedModelView(StaffOnly, ModelView):
     def _declare_scope(self, model):
         if scope.has_rule(model):
             return
-        if self.scope_member_column:
+        if self.scope_through:
+            # Resolved when asked, so the related model's screen may come later; without a rule it shows nothing.
+            relationship = getattr(model, self.scope_through).property
+            related = relationship.mapper.class_
+            ((local, remote),) = relationship.local_remote_pairs
+            scope.rule(model, orgs=False)(lambda orgs, staff: local.in_(
+                select(remote).where(scope.clause(related, staff))))
+        elif self.scope_member_column:
             column = getattr(model, self.scope_member_column)
             scope.rule(model)(lambda orgs, staff: column.in_(scope.member_ids(orgs)))
         elif self.scope_org_column:
             column = getattr(model, self.scope_org_column)
             scope.rule(model)(lambda orgs, staff: column.in_(orgs))
         else:
-            raise TypeError(f"{type(self).__name__} must set scope_org_column or scope_member_column, "
-                            f"or core.scope.rule({model.__name__}) must exist")
+            raise TypeError(f"{type(self).__name__} must set scope_org_column or scope_member_column "
+                            f"(or scope_through), or core.scope.rule({model.__name__}) must exist")
+
+    def _filter_choices(self, model):
+        """`choice_filters` become the relation fields' queries; `_scope_choices` then scopes them."""
+        for name, condition in self.choice_filters.items():
+            related = getattr(model, name).property.mapper.class_
+
+            def query(related=related, condition=condition):
+                return db.session.query(related).filter(condition() if callable(condition) else condition)
+            self.form_args = {**(self.form_args or {}),
+                              name: {**(self.form_args or {}).get(name, {}), "query_factory": query}}
 
     def _mask_sensitive_columns(self):
         """Personal columns the models declare (core.privacy) reach the list, the details and the

@@ -3,6 +3,9 @@
 A finding is one (check, subject) pair, kept for good: when it vanishes it is
 resolved, when it comes back the same row opens again, so it never duplicates and
 its history stays in one place. `org_id` lets the admin scope it by subtree.
+`plugin` names the plugin whose check found it: when that plugin is disabled or removed
+its live findings become `orphaned`, out of dashboards and bulletins, until an
+administrator closes them or the plugin returns.
 """
 import datetime as dt
 
@@ -13,7 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import Audited, utcnow
 
-STATES = {"open": _l("待处理"), "acknowledged": _l("已知悉"), "waived": _l("已豁免"), "resolved": _l("已解决")}
+STATES = {"open": _l("待处理"), "acknowledged": _l("已知悉"), "waived": _l("已豁免"), "resolved": _l("已解决"),
+          "orphaned": _l("所属插件已停用")}
 LIVE_STATES = ("open", "acknowledged", "waived")
 
 
@@ -24,6 +28,7 @@ class Finding(Audited, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     check_code: Mapped[str] = mapped_column(String(80), index=True)
+    plugin: Mapped[str] = mapped_column(String(64), default="core", server_default="core")
     severity: Mapped[str] = mapped_column(String(16), index=True)
     subject_type: Mapped[str] = mapped_column(String(32), default="member")
     subject_id: Mapped[int] = mapped_column(BigInteger)
@@ -46,6 +51,7 @@ class Finding(Audited, db.Model):
 
 
 Index("ix_finding_check_state", Finding.check_code, Finding.state)
+Index("ix_finding_plugin_state", Finding.plugin, Finding.state)
 
 
 class FindingHit(db.Model):

@@ -47,6 +47,8 @@ class Member(Audited, Timestamps, db.Model):
     probation_extension_months: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(16), default="full")
     category: Mapped[str] = mapped_column(String(32), index=True)
+    # Set by core.members.change_category: the mode a member left, for the mode they joined.
+    previous_category: Mapped[str | None] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(20), default="active", index=True)
     affiliation_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     location_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)

@@ -32,11 +32,15 @@ def wuguan_migrations():
 
 @hookimpl
 def wuguan_admin_views(admin):
-    from . import public, views
+    from . import views
     views.register(admin)
-    # The public self-service form lives beside the admin, on the same app.
-    if admin.app is not None and "dual_public" not in admin.app.blueprints:
-        admin.app.register_blueprint(public.bp)
+
+
+@hookimpl
+def wuguan_blueprints(app):
+    """The public self-service form (自助报到), outside the admin."""
+    from . import public
+    app.register_blueprint(public.bp)
 
 
 @hookimpl

@@ -3,7 +3,7 @@
 The work itself is in core.sweep, core.reminders and core.bulletins; these screens only
 show it, scoped like every other, and call those functions for staff decisions.
 """
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, has_request_context, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.model.template import EndpointLinkRowAction
@@ -23,7 +23,8 @@ from .labels import choice_formatter, choice_list
 from .organizations import org_options
 
 SEVERITY_TITLES = {"info": _l("提示"), "warning": _l("警告"), "serious": _l("严重"), "critical": _l("紧急")}
-FINDING_STATES = {"open": _l("待处理"), "acknowledged": _l("已知悉"), "waived": _l("已豁免"), "resolved": _l("已解决")}
+FINDING_STATES = {"open": _l("待处理"), "acknowledged": _l("已知悉"), "waived": _l("已豁免"), "resolved": _l("已解决"),
+                  "orphaned": _l("所属插件已停用")}
 RUN_STATES = {"running": _l("进行中"), "succeeded": _l("完成"), "partial": _l("部分失败"), "failed": _l("失败")}
 OUTBOX_STATES = {"pending": _l("待发送"), "sending": _l("发送中"), "sent": _l("已发送"), "dead": _l("发送失败"),
                  "uncertain": _l("待确认")}
@@ -37,12 +38,19 @@ class DecisionForm(FlaskForm):
     reason = TextAreaField(_l("理由（豁免时必填）"))
 
 
+class CloseForm(FlaskForm):
+    reason = TextAreaField(_l("关闭理由"), validators=[DataRequired()])
+
+
 class FindingView(ScopedModelView):
+    """Findings; those of a plugin no longer loaded are listed under its name (filter 插件) for an
+    administrator to close."""
     allow_create = allow_edit = allow_delete = False
     can_view_details = False
-    column_list = ["severity", "check_code", "org", "subject_id", "detail", "state", "first_seen", "last_seen",
-                   "reason"]
-    column_labels = {"severity": _l("级别"), "check_code": _l("检查项"), "org": _l("党组织"), "subject_id": _l("对象"),
+    column_list = ["severity", "check_code", "plugin", "org", "subject_id", "detail", "state", "first_seen",
+                   "last_seen", "reason"]
+    column_labels = {"severity": _l("级别"), "check_code": _l("检查项"), "plugin": _l("插件"), "org": _l("党组织"),
+                     "subject_id": _l("对象"),
                      "detail": _l("说明"), "state": _l("状态"), "first_seen": _l("首次发现"),
                      "last_seen": _l("最近发现"), "reason": _l("理由")}
     column_sortable_list = ["severity", "check_code", "state", "first_seen", "last_seen"]
@@ -61,9 +69,18 @@ class FindingView(ScopedModelView):
             FilterEqual(model.check_code, _l("检查项"), options=sorted(titles.items())),
             FilterEqual(model.severity, _l("级别"), options=choice_list(SEVERITY_TITLES)),
             FilterEqual(model.state, _l("状态"), options=choice_list(FINDING_STATES)),
+            FilterEqual(model.plugin, _l("插件"), options=self._plugin_options),
             IntEqualFilter(model.org_id, _l("党组织"), options=org_options("community", "street", "branch")),
         ]
         super().__init__(model, *args, **kwargs)
+
+    def _plugin_options(self):
+        """Plugins with findings, loaded or not: a removed plugin's findings are found by its name."""
+        from sqlalchemy import select
+        if not has_request_context():  # asked once while the view is built, before any database
+            return []
+        return [(name, name) for name in db.session.scalars(select(self.model.plugin).distinct()
+                                                            .order_by(self.model.plugin))]
 
     @staticmethod
     def _subject_link(view, context, model, name):
@@ -88,6 +105,29 @@ class FindingView(ScopedModelView):
                 for field, messages in exc.errors.items():
                     getattr(form, field, form.state).errors = list(messages)
         return self.render("admin/finding_decide.html", finding=finding, form=form)
+
+    @action("close_orphaned", _l("关闭（所属插件已停用）"), _l("确定关闭所选的、所属插件已停用的问题？"))
+    def action_close_orphaned(self, ids):
+        if current_user.role != "admin":
+            abort(403)
+        return redirect(url_for(".close_view", ids=",".join(str(i) for i in self.coerce_ids(ids))))
+
+    @expose("/close/", methods=("GET", "POST"))
+    def close_view(self):
+        """Administrators close, with a reason, findings a disabled or removed plugin left behind."""
+        from sqlalchemy import func, select
+        if current_user.role != "admin":
+            abort(403)
+        ids = self.coerce_ids((request.args.get("ids") or "").split(","))
+        orphaned = self.get_query().filter(self.model.id.in_(ids), self.model.state == "orphaned")
+        form = CloseForm()
+        if form.validate_on_submit():
+            closed = sweep.close_orphaned([f.id for f in orphaned], current_user, form.reason.data)
+            flash(_("已关闭 %(n)d 条", n=closed), "success")
+            return redirect(url_for(".index_view"))
+        plugins = db.session.execute(select(self.model.plugin, func.count()).where(
+            self.model.id.in_(ids), self.model.state == "orphaned").group_by(self.model.plugin)).all()
+        return self.render("admin/finding_close.html", plugins=plugins, form=form)
 
     @action("acknowledge", _l("标记为已知悉"), _l("确定将所选问题标记为已知悉？"))
     def action_acknowledge(self, ids):

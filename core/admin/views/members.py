@@ -6,9 +6,9 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, IntEqu
 from flask_admin.contrib.sqla.validators import Unique
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
-from ... import identity, privacy, scope
+from ... import identity, members, privacy, scope
 from ...extensions import db
 from ...models import Activity, Attendance, Member, Transfer
 from ...models import members as m
@@ -113,6 +113,14 @@ class MemberView(ScopedModelView):
             form.id_number.errors = list(form.id_number.errors) + [message]
             flash(message, "error")
         return bool(message)
+
+    def on_model_change(self, form, model, is_created):
+        """A category changed in the form is a move between modes, like `core.members.change_category`."""
+        if not is_created:
+            history = inspect(model).attrs.category.history
+            if history.deleted and history.added and history.deleted[0] != history.added[0]:
+                members.moved(model, history.deleted[0], history.added[0])
+        super().on_model_change(form, model, is_created)
 
     @expose("/details/")
     def details_view(self):
