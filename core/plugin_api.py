@@ -8,8 +8,9 @@ from .admin.scoped import ScopedModelView
 from .bulk import insert_rows
 from .contract import SEVERITIES, BulletinSection, Channel, Check, Mode, Panel, ReminderRule
 from .extensions import db
+from .reminders import member_address
 
 hookimpl = pluggy.HookimplMarker("wuguan")
 
 __all__ = ["hookimpl", "db", "ScopedModelView", "Mode", "Panel", "Check", "ReminderRule", "BulletinSection",
-           "Channel", "SEVERITIES", "insert_rows"]
+           "Channel", "SEVERITIES", "insert_rows", "member_address"]

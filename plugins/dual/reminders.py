@@ -6,8 +6,7 @@ from sqlalchemy import String, and_, cast, exists, func, literal, select
 
 from core.rules import add_months
 from core.models import Member, Organization, WorkUnit
-from core.plugin_api import ReminderRule
-from core.reminders import member_address
+from core.plugin_api import ReminderRule, member_address
 
 from . import rules
 from .checks import arrived_before, registered_here

@@ -4,8 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, cast, func, literal, select
 
 from core.models import Member, Organization
-from core.reminders import member_address
-from core.plugin_api import ReminderRule
+from core.plugin_api import ReminderRule, member_address
 
 from .checks import five_ones_done, taken_over, unassigned_since
 from .models import CATEGORIES, FIVE_ONES, FiveOnes, TakeoverRecord
