@@ -45,7 +45,7 @@ class Member(Audited, Timestamps, db.Model):
     phone: Mapped[str | None] = mapped_column(search_text(32), index=True)
     # The member's own addresses for reminders; `info` declares them sensitive for the masking layer.
     email: Mapped[str | None] = mapped_column(String(254), info={"sensitive": "email"})
-    mobile: Mapped[str | None] = mapped_column(String(11), info={"sensitive": "phone"})
+    mobile: Mapped[str | None] = mapped_column(String(20), info={"sensitive": "phone"})
     preferred_channel: Mapped[str | None] = mapped_column(String(8))
     address: Mapped[str | None] = mapped_column(String(255))
     building: Mapped[str | None] = mapped_column(String(32))

@@ -19,7 +19,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email', sa.String(length=254), nullable=True))
-        batch_op.add_column(sa.Column('mobile', sa.String(length=11), nullable=True))
+        batch_op.add_column(sa.Column('mobile', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('preferred_channel', sa.String(length=8), nullable=True))
 
 
