@@ -1,4 +1,4 @@
-"""Delivery channels: email (SMTP, or files in the instance folder) and the in-app inbox.
+"""Delivery channels: email (SMTP, or files in the instance folder), SMS (`core.sms`) and the in-app inbox.
 
 A channel's `send(message)` raises on failure; the outbox retries. Every message
 carries a Message-ID made from its outbox row, so a receiver can tell a repeat.
@@ -24,6 +24,7 @@ from sqlalchemy import select
 from .extensions import db
 from .contract import Channel
 from .plugins import host
+from .sms import send_sms
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ def send_inbox(message):
 CORE_CHANNELS = [
     Channel(key="email", title=_l("电子邮件"), send=send_email),
     Channel(key="inbox", title=_l("站内消息"), send=send_inbox),
+    Channel(key="sms", title=_l("短信"), send=send_sms),
 ]
 
 

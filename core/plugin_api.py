@@ -9,9 +9,10 @@ from .bulk import insert_rows
 from .contract import API_VERSION, SEVERITIES, BulletinSection, Channel, Check, Mode, Panel, ReminderRule
 from .extensions import db
 from .privacy import reveal, sensitive, shown
+from .reminders import member_address
 
 hookimpl = pluggy.HookimplMarker("wuguan")
 
 __all__ = ["hookimpl", "db", "ScopedModelView", "Mode", "Panel", "Check", "ReminderRule", "BulletinSection",
            "Channel", "SEVERITIES", "insert_rows", "sensitive", "reveal", "shown",
-           "API_VERSION"]
+           "API_VERSION", "member_address"]

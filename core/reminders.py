@@ -21,11 +21,12 @@ from flask_babel import gettext as _, lazy_gettext as _l
 import jinja2
 from sqlalchemy import (DateTime, Integer, String, and_, bindparam, case, cast, func, literal, or_, select, text,
                         update)
+from sqlalchemy.orm import aliased
 
 from . import channels as channel_registry, dispatch, rules
 from .errors import ValidationError
 from .extensions import db
-from .models import Member, Organization, OutboxMessage
+from .models import Member, Organization, OutboxMessage, Staff
 from .models.base import utcnow
 from .contract import ReminderRule
 from .plugins import host
@@ -61,6 +62,43 @@ def probation_notice(ctx):
             .join(Organization, Organization.id == Member.affiliation_id)
             .where(Member.state == "active", Member.status == "probationary", Organization.email.is_not(None),
                    ends_soon))
+
+
+@dataclass(frozen=True)
+class MemberAddress:
+    """How a reminder reaches a member, as SQL over the member's row, so a rule stays one SELECT.
+
+    The member's own mobile (SMS) or e-mail, by their preference, else whichever they have;
+    a member with neither is reached through their community's staff inboxes (one row per
+    staffer: `dedup_suffix` tells the rows apart), and never through their employer.
+    A rule selects `channel` and `recipient` as labelled columns, outer-joins with
+    `join(...)` and keeps `reachable` in its WHERE.
+    """
+    channel: object
+    recipient: object
+    dedup_suffix: object
+    reachable: object
+    staff: object
+    on: object
+
+    def join(self, statement):
+        return statement.outerjoin(self.staff, self.on)
+
+
+def member_address(member=Member, email=None):
+    """`email` replaces the member's own address where a plugin knows a better one (a 责任卡's)."""
+    email = member.email if email is None else email
+    sms = and_(member.mobile.is_not(None), or_(member.preferred_channel == "sms", email.is_(None)))
+    has_email = email.is_not(None)
+    no_address = and_(member.mobile.is_(None), email.is_(None))
+    staff = aliased(Staff, name="member_staff")
+    return MemberAddress(
+        channel=case((sms, literal("sms")), (has_email, literal("email")), else_=literal("inbox")),
+        recipient=case((sms, member.mobile), (has_email, email), else_=staff.username),
+        dedup_suffix=case((no_address, literal(":") + staff.username), else_=literal("")),
+        reachable=or_(~no_address, staff.id.is_not(None)),
+        staff=staff,
+        on=and_(no_address, staff.org_id == member.location_id, staff.active.is_(True)))
 
 
 def _probation_context(row):
@@ -175,14 +213,17 @@ def decide(rule_code=None, now=None):
         ctx = ReminderContext(today=local_today, settings=dict(settings), rules=dict(current_app.config["RULES"]),
                               plugin=item.plugin)
         for found in db.session.execute(rule.query(ctx)).mappings():
+            # A rule may choose the channel per row (`channel`, e.g. from `member_address`); templates see it.
+            channel = found.get("channel") or rule.channel
             context = {k: _plain(v) for k, v in found.items() if k not in ("recipient", "dedup_key", "context")}
+            context["channel"] = channel
             extra = found.get("context")
             if isinstance(extra, str):
                 extra = json.loads(extra)
             context.update(extra or {})
             context = _PREPARE.get(rule.code, lambda c: c)(context)
             subject, body = render(env, rule.template, context)
-            rows.append({"rule_code": rule.code, "dedup_key": str(found["dedup_key"])[:200], "channel": rule.channel,
+            rows.append({"rule_code": rule.code, "dedup_key": str(found["dedup_key"])[:200], "channel": channel,
                          "recipient": str(found["recipient"]), "subject": subject, "body": body,
                          "org_id": context.get("org_id"), "state": "pending", "attempts": 0,
                          "created_at": now, "not_before": not_before, "history": []})

@@ -40,7 +40,9 @@ COLUMNS = {
     "gender": ("性别",),
     "ethnicity": ("民族",),
     "birth_date": ("出生日期", "出生年月"),
-    "phone": ("联系电话", "电话", "手机", "手机号码"),
+    "phone": ("联系电话", "电话", "固定电话"),
+    "mobile": ("手机", "手机号码", "手机号"),
+    "email": ("电子邮箱", "邮箱", "电子邮件"),
     "address": ("家庭住址", "住址", "地址"),
     "building": ("楼栋", "楼号"),
     "unit_no": ("单元",),
@@ -62,7 +64,7 @@ EXPLANATION = {
     "birth_date": "可留空（按身份证）", "joined_on": "必填，如 2016-02-26", "confirmed_on": "正式党员必填",
     "category": "必填：" + "、".join(["居住地党员", "在职党员", "离退休党员", "..."]),
     "affiliation": "党组织名称或编码", "location": "社区党组织名称或编码", "liaison_group": "名称或编码",
-    "work_unit": "单位全称",
+    "work_unit": "单位全称", "mobile": "可留空；本人手机，用于短信提醒", "email": "可留空；本人邮箱，用于邮件提醒",
 }
 EXPLANATION_MARK = "（说明）"
 PROGRESS_EVERY = 1000
@@ -334,7 +336,8 @@ def _member_from(values, resolver):
             fields[name] = parse_date(values.get(name))
         except ValueError as exc:
             errors.append((name, str(exc)))
-    for name in ("name", "id_number", "ethnicity", "phone", "address", "building", "unit_no", "room"):
+    for name in ("name", "id_number", "ethnicity", "phone", "mobile", "email", "address", "building", "unit_no",
+                 "room"):
         fields[name] = cell_text(values.get(name)) or None
     for name, lookup in (("gender", resolver.genders), ("education", resolver.educations),
                          ("category", resolver.categories)):
@@ -425,8 +428,8 @@ def _against_database(parsed, report, in_scope, keep):
 
 
 # What a roster row sets on a member; name_pinyin and name_initials are set by Member.validate.
-VALUE_KEYS = ("name", "gender", "ethnicity", "birth_date", "id_number", "phone", "address", "building", "unit_no",
-              "room", "education", "joined_on", "confirmed_on", "status", "category", "affiliation_id",
+VALUE_KEYS = ("name", "gender", "ethnicity", "birth_date", "id_number", "phone", "mobile", "email", "address",
+              "building", "unit_no", "room", "education", "joined_on", "confirmed_on", "status", "category", "affiliation_id",
               "location_id", "liaison_group_id", "work_unit_id", "name_pinyin", "name_initials")
 
 

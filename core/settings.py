@@ -129,6 +129,13 @@ def from_environment(instance_path, environ=os.environ):
         "MAIL_PASSWORD": environ.get("MAIL_PASSWORD"),
         "MAIL_USE_TLS": _flag(environ.get("MAIL_USE_TLS", "0")),
         "MAIL_FROM": environ.get("MAIL_FROM", "wuguan@localhost"),
+        # SMS: unset writes each message into the instance folder, like mail.
+        "WUGUAN_SMS_PROVIDER": environ.get("WUGUAN_SMS_PROVIDER") or None,
+        "WUGUAN_SMS_ENDPOINT": environ.get("WUGUAN_SMS_ENDPOINT") or None,
+        "WUGUAN_SMS_ACCESS_KEY_ID": environ.get("WUGUAN_SMS_ACCESS_KEY_ID"),
+        "WUGUAN_SMS_ACCESS_KEY_SECRET": environ.get("WUGUAN_SMS_ACCESS_KEY_SECRET"),
+        "WUGUAN_SMS_SIGN_NAME": environ.get("WUGUAN_SMS_SIGN_NAME"),
+        "WUGUAN_SMS_TEMPLATE_CODE": environ.get("WUGUAN_SMS_TEMPLATE_CODE"),
         # Delivery: reminders wait for a working day inside this local window; a message that
         # keeps failing is retried with doubling waits and ends as dead after N attempts; a
         # claim older than CLAIM_SECONDS (a worker that died mid-send) is sent again.

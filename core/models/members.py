@@ -1,6 +1,8 @@
 """Party members: the one record every mode hangs its own records on."""
 import datetime as dt
+import re
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Index, String, event, or_
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -23,6 +25,11 @@ EDUCATIONS = {
     "bachelor": _l("本科"), "master": _l("硕士研究生"), "doctor": _l("博士研究生"),
 }
 MIN_JOIN_AGE = 18
+# How a member prefers to be reached; a preference without its address falls back to the other one.
+CHANNELS = {"sms": _l("短信"), "email": _l("电子邮件")}
+# 中国大陆手机号码: 11 digits from 13x to 19x; "+86"/"86" and separators are accepted on the way in.
+MOBILE = re.compile(r"1[3-9]\d{9}")
+MOBILE_NOISE = re.compile(r"[\s\-()（）]")
 
 
 class Member(Audited, Timestamps, db.Model):
@@ -38,6 +45,10 @@ class Member(Audited, Timestamps, db.Model):
     id_number: Mapped[str] = mapped_column(search_text(18), unique=True, info=sensitive("id_number"))
     phone: Mapped[str | None] = mapped_column(search_text(32), index=True, info=sensitive("phone"))
     address: Mapped[str | None] = mapped_column(String(255), info=sensitive("address"))
+    # The member's own addresses for reminders.
+    email: Mapped[str | None] = mapped_column(String(254), info=sensitive("email"))
+    mobile: Mapped[str | None] = mapped_column(String(20), info=sensitive("phone"))
+    preferred_channel: Mapped[str | None] = mapped_column(String(8))
     building: Mapped[str | None] = mapped_column(String(32))
     unit_no: Mapped[str | None] = mapped_column(String(16))
     room: Mapped[str | None] = mapped_column(String(16))
@@ -138,12 +149,43 @@ class Member(Audited, Timestamps, db.Model):
                 fail("liaison_group", _("“%(n)s”不是楼寓党员联络小组", n=group.name))
             elif location is not None and not location.contains(group):
                 fail("liaison_group", _("联络小组“%(g)s”不在所在社区“%(c)s”之下", g=group.name, c=location.name))
+        _validate_contacts(self, fail)
         if self.probation_extension_months and not 6 <= self.probation_extension_months <= 12:
             fail("probation_extension_months", _("预备期只能延长6至12个月"))
         if errors:
             raise ValidationError(errors)
         self.name = self.name.strip()
         self.name_pinyin, self.name_initials = names.pinyin_keys(self.name)
+
+
+def _validate_contacts(member, fail):
+    """Normalizes the addresses in place (so a reminder goes to one spelling of each), or fails. A function, not a
+    method: the roster's `Candidate` borrows `Member.validate` alone."""
+    mobile = MOBILE_NOISE.sub("", member.mobile or "")
+    if mobile.startswith("+86"):
+        mobile = mobile[3:]
+    elif len(mobile) == 13 and mobile.startswith("86"):
+        mobile = mobile[2:]
+    if mobile and not MOBILE.fullmatch(mobile):
+        fail("mobile", _("“%(v)s”不是有效的手机号码（应为11位，以13至19开头）", v=member.mobile))
+    else:
+        member.mobile = mobile or None
+    email = (member.email or "").strip()
+    if email:
+        try:
+            member.email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            fail("email", _("“%(v)s”不是有效的电子邮箱地址", v=email))
+    else:
+        member.email = None
+    if member.preferred_channel in ("", None):
+        member.preferred_channel = None
+    elif member.preferred_channel not in CHANNELS:
+        fail("preferred_channel", _("首选联系方式应为短信或电子邮件"))
+    elif member.preferred_channel == "sms" and not mobile:
+        fail("preferred_channel", _("首选短信须填写手机号码"))
+    elif member.preferred_channel == "email" and not email:
+        fail("preferred_channel", _("首选电子邮件须填写电子邮箱"))
 
 
 def _years_after(day, years):

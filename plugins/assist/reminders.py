@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, cast, func, literal, or_, select, union_all
 
 from core.models import Member, Organization
-from core.plugin_api import ReminderRule, db
+from core.plugin_api import ReminderRule, db, member_address
 
 from .checks import _Renewal, last_contact, member_org, other_party, reported_this_year, year_start
 from .models import Card, Contact, MobileRecord
@@ -59,18 +59,20 @@ def card_expiring(ctx):
 
 
 def yearly_report_due(ctx):
-    """From `yearly_report_remind_from_month` on, the home organization of each outflow member not yet reported."""
+    """From `yearly_report_remind_from_month` on, each outflow member not yet reported this year, by their own
+    channel: it is the member who reports to the home organization."""
     if ctx.today.month < ctx.settings["yearly_report_remind_from_month"]:
         return select(literal("").label("recipient"), literal("").label("dedup_key")).where(literal(False))
-    return (select(Organization.email.label("recipient"),
-                   _key("report", MobileRecord.member_id, ctx.today.year).label("dedup_key"),
-                   Organization.id.label("org_id"), Organization.name.label("org_name"), Member.name.label("name"),
-                   MobileRecord.place.label("place"), literal(ctx.today.year).label("year"))
-            .select_from(MobileRecord).join(Member, Member.id == MobileRecord.member_id)
-            .join(Organization, Organization.id == Member.affiliation_id)
-            .where(MobileRecord.state == "active", MobileRecord.direction == "out", Member.state == "active",
-                   MobileRecord.since < year_start(ctx.today), ~reported_this_year(ctx.today),
-                   Organization.email.is_not(None)))
+    to = member_address()
+    return to.join(
+        select(to.recipient.label("recipient"), to.channel.label("channel"),
+               (_key("report", MobileRecord.member_id, ctx.today.year) + to.dedup_suffix).label("dedup_key"),
+               Organization.id.label("org_id"), Organization.name.label("org_name"), Member.name.label("name"),
+               MobileRecord.place.label("place"), literal(ctx.today.year).label("year"))
+        .select_from(MobileRecord).join(Member, Member.id == MobileRecord.member_id)
+        .join(Organization, Organization.id == Member.affiliation_id))\
+        .where(to.reachable, MobileRecord.state == "active", MobileRecord.direction == "out",
+               Member.state == "active", MobileRecord.since < year_start(ctx.today), ~reported_this_year(ctx.today))
 
 
 def lost_contact_condition(ctx):

@@ -1,13 +1,14 @@
-"""直管 reminders: a pairing visit falls due (to the helper, and in-app to the community's staff), and in
+"""直管 reminders: a pairing visit falls due (to the helper by their own channel, the e-mail on their 责任卡
+standing in for a missing one; and in-app to the community's staff), and in
 January the cards to renew (in-app to the community's staff). The dedup keys name what makes a reminder
 new: the pairing and the date its clock started from, the year, the recipient."""
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, and_, cast, func, literal, or_, select
+from sqlalchemy import String, and_, cast, func, literal, select
 
 from core.models import Member, Organization, Staff
-from core.plugin_api import ReminderRule
+from core.plugin_api import ReminderRule, member_address
 
 from .checks import active_pairings, last_visits
 from .models import Card, Pairing
@@ -38,15 +39,17 @@ def visit_due(ctx):
     community = Organization
     card_email = (select(func.max(Card.email)).where(Card.member_id == Member.id, Card.email.is_not(None))
                   .correlate(Member).scalar_subquery())
-    return (select(func.coalesce(card_email, community.email).label("recipient"),
-                   _key(Pairing.id, due.c.since).label("dedup_key"),
-                   Member.location_id.label("org_id"), community.name.label("community"),
-                   Member.name.label("name"), Pairing.household_name.label("household"),
-                   due.c.since.label("since"), literal(ctx.settings["visit_due_days"]).label("days"))
-            .select_from(due).join(Pairing, Pairing.id == due.c.pairing_id)
-            .join(Member, Member.id == Pairing.member_id)
-            .join(community, community.id == Member.location_id)
-            .where(Member.state == "active", or_(card_email.is_not(None), community.email.is_not(None))))
+    to = member_address(email=func.coalesce(Member.email, card_email))
+    return to.join(
+        select(to.recipient.label("recipient"), to.channel.label("channel"),
+               (_key(Pairing.id, due.c.since) + to.dedup_suffix).label("dedup_key"),
+               Member.location_id.label("org_id"), community.name.label("community"),
+               Member.name.label("name"), Pairing.household_name.label("household"),
+               due.c.since.label("since"), literal(ctx.settings["visit_due_days"]).label("days"))
+        .select_from(due).join(Pairing, Pairing.id == due.c.pairing_id)
+        .join(Member, Member.id == Pairing.member_id)
+        .join(community, community.id == Member.location_id))\
+        .where(to.reachable, Member.state == "active")
 
 
 def visit_due_staff(ctx):

@@ -6,15 +6,19 @@ from sqlalchemy import String, and_, cast, exists, func, literal, select
 
 from core.rules import add_months
 from core.models import Member, Organization, WorkUnit
-from core.plugin_api import ReminderRule
+from core.plugin_api import ReminderRule, member_address
 
 from . import rules
 from .checks import arrived_before, registered_here
 from .models import Evaluation, Feedback, OpinionRequest, Registration, Service, registered_during
 
 
+def _key_text(prefix, column, suffix):
+    return literal(prefix + ":") + cast(column, String) + literal(":" + suffix)
+
+
 def _key(prefix, column, suffix):
-    return (literal(prefix + ":") + cast(column, String) + literal(":" + suffix)).label("dedup_key")
+    return _key_text(prefix, column, suffix).label("dedup_key")
 
 
 def _active_in_service():
@@ -29,6 +33,17 @@ def unregistered_members(ctx):
             .where(_active_in_service(), Member.location_id.is_not(None), arrived_before(ctx), ~registered_here(),
                    WorkUnit.email.is_not(None))
             .group_by(WorkUnit.id, WorkUnit.email, WorkUnit.name))
+
+
+def unregistered_member(ctx):
+    """Each month, every in-service member not yet registered with their community, by their own channel."""
+    to = member_address()
+    return to.join(
+        select(to.recipient.label("recipient"), to.channel.label("channel"),
+               (_key_text("unregistered_member", Member.id, f"{ctx.today:%Y-%m}") + to.dedup_suffix).label("dedup_key"),
+               Organization.id.label("org_id"), Organization.name.label("org_name"), Member.name.label("name"))
+        .select_from(Member).join(Organization, Organization.id == Member.location_id))\
+        .where(to.reachable, _active_in_service(), arrived_before(ctx), ~registered_here())
 
 
 def no_service_members(ctx):
@@ -105,6 +120,8 @@ def opinions_due(ctx):
 RULES = [
     ReminderRule(code="dual.unregistered_notice", title=_l("在职党员到社区报到提醒"), schedule="0 9 1 * *",
                  query=unregistered_members, template="dual/unregistered_notice.txt"),
+    ReminderRule(code="dual.unregistered_member", title=_l("在职党员本人到社区报到提醒"), schedule="0 9 1 * *",
+                 query=unregistered_member, template="dual/unregistered_member.txt"),
     ReminderRule(code="dual.no_service_notice", title=_l("在职党员本季度服务提醒"), schedule="0 9 15 2,5,8,11 *",
                  query=no_service_members, template="dual/no_service_notice.txt"),
     ReminderRule(code="dual.evaluation_due", title=_l("在职党员评价提醒"), schedule="0 9 1 * *",

@@ -1,10 +1,10 @@
-"""接管's reminders: staff are told whom to assign and who is behind on the 五个一; members (through their
-branch, which knows how to reach them: core keeps no member e-mail) that their thought report is due."""
+"""接管's reminders: staff are told whom to assign and who is behind on the 五个一; members themselves, by
+their own channel (core's `member_address`), that their thought report is due."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, cast, func, literal, select
 
 from core.models import Member, Organization
-from core.plugin_api import ReminderRule
+from core.plugin_api import ReminderRule, member_address
 
 from .checks import five_ones_done, taken_over, unassigned_since
 from .models import CATEGORIES, FIVE_ONES, FiveOnes, TakeoverRecord
@@ -42,18 +42,20 @@ def five_ones_behind(ctx):
 
 
 def thought_report_due(ctx):
-    """A member in an assigned branch who has not made this year's thought report: the branch tells them."""
+    """A member in an assigned branch who has not made this year's thought report, told to make it to the branch."""
     branch = (select(func.max(TakeoverRecord.branch_id)).where(TakeoverRecord.member_id == Member.id)
               .correlate(Member).scalar_subquery())
-    return (select(Organization.email.label("recipient"),
-                   (literal(f"thought:{ctx.today.year}:") + cast(Member.id, String)).label("dedup_key"),
-                   Organization.id.label("org_id"), Organization.name.label("org_name"),
-                   Member.name.label("name"), Member.phone.label("phone"), literal(ctx.today.year).label("year"))
-            .select_from(Member)
-            .join(Organization, Organization.id == branch)
-            .outerjoin(FiveOnes, and_(FiveOnes.member_id == Member.id, FiveOnes.year == ctx.today.year))
-            .where(Organization.email.is_not(None), Member.state == "active", Member.category.in_(CATEGORIES),
-                   FiveOnes.thought_report_on.is_(None)))
+    to = member_address()
+    return to.join(
+        select(to.recipient.label("recipient"), to.channel.label("channel"),
+               (literal(f"thought:{ctx.today.year}:") + cast(Member.id, String) + to.dedup_suffix).label("dedup_key"),
+               Organization.id.label("org_id"), Organization.name.label("org_name"),
+               Member.name.label("name"), literal(ctx.today.year).label("year"))
+        .select_from(Member)
+        .join(Organization, Organization.id == branch)
+        .outerjoin(FiveOnes, and_(FiveOnes.member_id == Member.id, FiveOnes.year == ctx.today.year)))\
+        .where(to.reachable, Member.state == "active", Member.category.in_(CATEGORIES),
+               FiveOnes.thought_report_on.is_(None))
 
 
 RULES = [

@@ -51,12 +51,16 @@ def test_reminders_are_decided_once_and_again_only_when_the_situation_is_new(app
     card_ids = reminders.decide("assist.card_expiring", now=MONDAY_9AM)
     assert len(card_ids) == 1 and "金流证001" in db.session.get(OutboxMessage, card_ids[0]).subject
     assert reminders.decide("assist.card_expiring", now=MONDAY_9AM) == []
-    report = reminders.decide("assist.yearly_report_due", now=MONDAY_9AM)
-    assert len(report) == 0  # the home organization (the branch) has no email address
     tree["branch"].email = "b1@example.org"
     db.session.commit()
     report = reminders.decide("assist.yearly_report_due", now=MONDAY_9AM)
+    assert len(report) == 0  # the member has no address, their community no staff; the branch's mailbox is not theirs
+    record.member.mobile = "139 0000 2222"
+    db.session.commit()
+    report = reminders.decide("assist.yearly_report_due", now=MONDAY_9AM)
     assert len(report) == 1 and reminders.decide("assist.yearly_report_due", now=MONDAY_9AM) == []
+    row = db.session.get(OutboxMessage, report[0])
+    assert (row.channel, row.recipient) == ("sms", "13900002222") and row.body.startswith("刘流动同志：")
     record.state = "lost"
     db.session.commit()
     lost = reminders.decide("assist.lost_contact_list", now=MONDAY_9AM)

@@ -61,19 +61,27 @@ def test_a_due_visit_is_reminded_once_to_the_helper_and_the_communitys_staff(app
     db.session.commit()
     assert reminders.decide("direct.visit_due", now=dt.datetime(2026, 12, 21, 1, 0)) != []
     keys = [row.dedup_key for row in _rows("direct.visit_due")]
+    # 陈明 has no address of their own: the reminder goes to his community's staff, one row each.
     assert sorted(keys) == sorted([f"visit:{due.id}:2026-09-01", f"visit:{due.id}:2026-11-03",
-                                   f"visit:{fresh.id}:2026-10-20"])
+                                   f"visit:{fresh.id}:2026-10-20:heping1"])
 
 
-def test_without_a_card_email_the_visit_reminder_goes_to_the_community(app, db):
+def test_the_visit_reminder_goes_by_the_helpers_own_channel_and_never_to_the_community_mailbox(app, db):
     tree = org_tree()
     tree["community"].email = "heping@example.org"
-    helper = resident(tree)
-    db.session.add_all([helper, Pairing(member=helper, household_name="赵家", difficulty="other",
-                                        started_on=dt.date(2026, 6, 1))])
+    by_sms = resident(tree, name="短信", mobile="13800001111", email="duanxin@example.org", preferred_channel="sms")
+    by_mail = resident(tree, name="邮件", email="youjian@example.org")
+    nowhere = resident(tree, name="无址")
+    db.session.add_all([by_sms, by_mail, nowhere,
+                        *(Pairing(member=m, household_name=f"{m.name}家", difficulty="other",
+                                  started_on=dt.date(2026, 6, 1)) for m in (by_sms, by_mail, nowhere))])
+    staffer(db, "heping1", tree["community"])
     db.session.commit()
     reminders.decide("direct.visit_due", now=MONDAY_9AM)
-    assert [row.recipient for row in _rows("direct.visit_due")] == ["heping@example.org"]
+    assert sorted((row.channel, row.recipient) for row in _rows("direct.visit_due")) == [
+        ("email", "youjian@example.org"), ("inbox", "heping1"), ("sms", "13800001111")]
+    (inbox,) = [row for row in _rows("direct.visit_due") if row.channel == "inbox"]
+    assert inbox.body.startswith("（党员无址未登记手机和电子邮箱，请代为转告。）")
 
 
 def test_cards_to_renew_go_to_the_communitys_staff_once_a_year(app, db):

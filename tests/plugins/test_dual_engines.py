@@ -71,6 +71,29 @@ def test_unregistered_reminder_goes_to_the_employer_once_a_month(units, db):
     assert len(reminders.decide("dual.unregistered_notice", now=MONDAY_9AM + dt.timedelta(days=31))) == 1
 
 
+def test_unregistered_members_are_told_themselves_by_their_own_channel(units, db):
+    tree, big, small = units
+    from core.models import Staff
+    staff = Staff(username="heping1", display_name="和平", role="community", org=tree["community"])
+    staff.set_password("x" * 12)
+    people = [in_service(tree, big, "短信", mobile="13800001111", email="a@example.org", preferred_channel="sms"),
+              in_service(tree, big, "邮件", mobile="13800002222", email="b@example.org"),
+              in_service(tree, small, "无址"), in_service(tree, small, "已报到", email="c@example.org")]
+    db.session.add_all([staff, *people])
+    db.session.commit()
+    db.session.add(register(people[3], tree["community"], dt.date(2025, 1, 1)))
+    db.session.execute(database.update(Member).values(created_at=dt.datetime(2025, 1, 1)))
+    db.session.commit()
+    ids = reminders.decide("dual.unregistered_member", now=MONDAY_9AM)
+    rows = sorted((db.session.get(OutboxMessage, i) for i in ids), key=lambda row: row.channel)
+    assert [(row.channel, row.recipient) for row in rows] == [
+        ("email", "b@example.org"), ("inbox", "heping1"), ("sms", "13800001111")]
+    assert "party@jnmc.example" not in {row.recipient for row in rows}
+    assert rows[1].dedup_key == f"unregistered_member:{people[2].id}:2026-11:heping1"
+    assert rows[2].subject == "请到居住地社区和平社区党委报到" and rows[2].body.startswith("短信同志：")
+    assert reminders.decide("dual.unregistered_member", now=MONDAY_9AM + dt.timedelta(days=3)) == []
+
+
 def test_staff_reminders_for_feedback_and_evaluations(units, db):
     tree, big, _ = units
     person = in_service(tree, big, "某人")

@@ -78,8 +78,8 @@ def test_five_ones_reminder_once_mid_year_and_once_in_q4(db, tree):
     assert rows[f"five:2026:q4:{fine.id}"].subject == "过半2026年“五个一”已完成3项"
 
 
-def test_thought_report_reminder_through_the_branch_once_a_year(db, tree):
-    due = member(tree, name="未汇报", category="demobilized", phone="13800001111")
+def test_thought_report_reminder_to_the_member_once_a_year(db, tree):
+    due = member(tree, name="未汇报", category="demobilized", phone="09357654321", mobile="13800001111")
     done = member(tree, name="已汇报", category="demobilized")
     unassigned = member(tree, name="未编入", category="demobilized")
     db.session.add_all([due, done, unassigned])
@@ -95,8 +95,8 @@ def test_thought_report_reminder_through_the_branch_once_a_year(db, tree):
     assert len(reminders.decide("takeover.thought_report_due", now=MONDAY_9AM)) == 1
     assert reminders.decide("takeover.thought_report_due", now=MONDAY_9AM + dt.timedelta(days=30)) == []
     (row,) = _outbox("takeover.thought_report_due").values()
-    assert row.dedup_key == f"thought:2026:{due.id}" and row.recipient == "b1@example.org"
-    assert "13800001111" in row.body and row.subject == "请通知党员未汇报作2026年度思想汇报"
+    assert row.dedup_key == f"thought:2026:{due.id}" and (row.channel, row.recipient) == ("sms", "13800001111")
+    assert row.subject == "请在年底前向和平社区第一党支部作2026年度思想汇报" and row.body.startswith("未汇报同志：")
 
 
 def _section(result):

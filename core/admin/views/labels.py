@@ -20,6 +20,7 @@ LABELS = {
     "active": _l("启用"), "last_login_at": _l("最近登录"), "at": _l("时间"), "actor": _l("操作人"),
     "table_name": _l("数据表"), "record_id": _l("记录"), "action": _l("操作"), "before": _l("修改前"),
     "after": _l("修改后"), "note": _l("说明"), "mode": _l("管理模式"), "name_pinyin": _l("拼音"),
+    "mobile": _l("手机"), "preferred_channel": _l("首选联系方式"),
 }
 
 

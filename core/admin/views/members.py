@@ -40,19 +40,22 @@ class MemberView(ScopedModelView):
     column_labels = {**labels("name", "gender", "birth_date", "id_number", "phone", "category", "affiliation",
                               "location", "liaison_group", "state", "ethnicity", "address", "building",
                               "unit_no", "room", "education", "joined_on", "confirmed_on", "status",
-                              "probation_extension_months", "work_unit"), "name": _l("姓名")}
+                              "probation_extension_months", "work_unit", "mobile", "email",
+                              "preferred_channel"), "name": _l("姓名")}
     column_sortable_list = ["name", "birth_date", "joined_on", "category", "state"]
     column_default_sort = "id"
     column_searchable_list = ["name"]
     column_formatters = {
         "gender": choice_formatter(m.GENDERS), "state": choice_formatter(m.STATES),
         "status": choice_formatter(m.STATUSES), "education": choice_formatter(m.EDUCATIONS),
-        "category": category_title,
+        "category": category_title, "preferred_channel": choice_formatter(m.CHANNELS),
     }
-    column_export_list = ["name", "gender", "ethnicity", "birth_date", "id_number", "phone", "address", "education",
+    column_export_list = ["name", "gender", "ethnicity", "birth_date", "id_number", "phone", "mobile", "email",
+                          "preferred_channel", "address", "education",
                           "joined_on", "confirmed_on", "status", "category", "affiliation", "location",
                           "liaison_group", "work_unit", "state"]
-    form_columns = ["name", "id_number", "gender", "birth_date", "ethnicity", "phone", "address", "building",
+    form_columns = ["name", "id_number", "gender", "birth_date", "ethnicity", "phone", "mobile", "email",
+                    "preferred_channel", "address", "building",
                     "unit_no", "room", "education", "joined_on", "confirmed_on", "status",
                     "probation_extension_months", "category", "state", "affiliation", "location", "liaison_group",
                     "work_unit"]
@@ -65,6 +68,7 @@ class MemberView(ScopedModelView):
         self.form_choices = {
             "gender": choice_list(m.GENDERS), "status": choice_list(m.STATUSES), "state": choice_list(m.STATES),
             "education": choice_list(m.EDUCATIONS), "category": list(categories.items()),
+            "preferred_channel": choice_list(m.CHANNELS),
         }
         self.column_filters = [
             FilterEqual(Member.category, LABELS["category"], options=list(categories.items())),
