@@ -7,8 +7,9 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import settings
+from . import errorpages, headers, settings
 from .extensions import babel, csrf, db, login_manager, migrate
+from .ids import BoundedIntConverter
 from .plugins import PluginHost
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -21,6 +22,7 @@ def create_app(config=None):
                     or Path.cwd() / "instance").resolve()
     instance.mkdir(parents=True, exist_ok=True)
     app = Flask("core", instance_path=str(instance))
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route: ids past int4 are 404
     app.config.update(settings.from_environment(instance))
     app.config.update(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = settings.database_url(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -47,6 +49,8 @@ def create_app(config=None):
 
     from .admin import init_admin
     init_admin(app)
+    errorpages.init_app(app)
+    headers.init_app(app)
     return app
 
 
