@@ -8,8 +8,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import rules, settings
+from . import errorpages, headers, rules, settings
 from .extensions import babel, csrf, db, login_manager, migrate
+from .ids import BoundedIntConverter
 from .plugins import PluginHost
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -22,6 +23,7 @@ def create_app(config=None):
                     or Path.cwd() / "instance").resolve()
     instance.mkdir(parents=True, exist_ok=True)
     app = Flask("core", instance_path=str(instance))
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route: ids past int4 are 404
     app.config.update(settings.from_environment(instance))
     rules_set = {**app.config["RULES"], **(config.get("RULES") or {})}
     app.config.update(config)
@@ -58,6 +60,8 @@ def create_app(config=None):
 
     from .admin import init_admin
     init_admin(app)
+    errorpages.init_app(app)
+    headers.init_app(app)
     for record in plugin_host.loaded():
         plugin_host.call_staged(record, "wuguan_blueprints", "app", app, ("register_blueprint",),
                                 check=lambda calls: _blueprints_free(app, calls))

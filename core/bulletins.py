@@ -9,14 +9,12 @@ that marks the bulletin compiled, so a bulletin is mailed exactly once.
 from dataclasses import asdict, dataclass
 import datetime as dt
 from functools import cached_property
-import io
 import logging
 from pathlib import Path
 import uuid
 
 from flask import render_template_string
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -285,28 +283,21 @@ def render_html(bulletin):
 
 
 def render_xlsx(title, sections):
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("概况")
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=14)
+    book = spreadsheet.Book()
+    sheet = book.sheet(_("概况"))
+    sheet.append([title], font=Font(bold=True, size=14))
     for section in sections:
         sheet.append([section["title"], section["summary"]])
         for item in section["comparison"]:
             sheet.append(["", item["name"], item["value"], item["change_text"]])
     for index, section in enumerate(sections, start=1):
-        name = "".join(ch for ch in section["title"] if ch not in "[]:*?/\\")[:28] or f"S{index}"
-        ws = book.create_sheet(f"{index}.{name}"[:31])
+        ws = book.sheet(f"{index}.{section['title']}")
         ws.append([section["title"]])
         ws.append([section["summary"]])
-        ws.append(section["columns"])
-        for cell in ws[3]:
-            cell.font = Font(bold=True)
+        ws.append(section["columns"], font=Font(bold=True))
         for row in section["rows"]:
             ws.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return book.bytes()
 
 
 def render_pdf(title, sections):

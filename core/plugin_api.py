@@ -10,9 +10,11 @@ from .contract import API_VERSION, SEVERITIES, BulletinSection, Channel, Check, 
 from .extensions import db
 from .privacy import reveal, sensitive, shown
 from .reminders import member_address
+from .spreadsheet import Book, csv_bytes, safe_cell, xlsx_bytes
 
 hookimpl = pluggy.HookimplMarker("wuguan")
 
 __all__ = ["hookimpl", "db", "ScopedModelView", "Mode", "Panel", "Check", "ReminderRule", "BulletinSection",
            "Channel", "SEVERITIES", "insert_rows", "sensitive", "reveal", "shown",
-           "API_VERSION", "member_address"]
+           "API_VERSION", "member_address",
+           "Book", "safe_cell", "xlsx_bytes", "csv_bytes"]

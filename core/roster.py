@@ -12,26 +12,30 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import logging
+from pathlib import Path
 import re
 import zipfile
 from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
-from . import audit, identity, scope, xlsx
+from . import audit, identity, scope, spreadsheet, xlsx
 from .bulk import insert_rows
+from .errorpages import describe
 from .errors import ValidationError
 from .extensions import db, scalar_defaults
 from .models import Member, Organization, WorkUnit
 from .models import members as m
 from .models.base import utcnow
 from .plugins import host
+
+log = logging.getLogger(__name__)
 
 # field -> (the template's header, other headers branches use for it)
 COLUMNS = {
@@ -496,8 +500,8 @@ def estimate_rows(data):
 
 
 def run_job(job_id):
-    """Check (and, if asked, commit) a stored upload, recording progress on the job row as it goes."""
-    from pathlib import Path
+    """Check (and, if asked, commit) a stored upload, recording progress on the job row as it goes.
+    The file is deleted once nothing more can be done with it (committed, refused, failed, or checked with errors)."""
     from .models import ImportJob, Staff
     job = db.session.get(ImportJob, job_id)
     if job is None or job.state not in ("queued", "checked"):
@@ -521,7 +525,11 @@ def run_job(job_id):
     except Exception as exc:
         db.session.rollback()
         job = db.session.get(ImportJob, job_id)
-        job.state, job.message = "failed", f"{type(exc).__name__}: {exc}"[:500]
+        job.state, job.message = "failed", _("导入出错，未写入任何数据，已记录。请检查文件后重试，或联系管理员。")
+        if isinstance(exc, SQLAlchemyError):  # its text carries the rows' values: the log keeps the statement only
+            log.error("import job %s failed: %s", job_id, describe(exc))
+        else:
+            log.exception("import job %s failed", job_id)
     else:
         job = db.session.get(ImportJob, job_id)
         job.state = "done" if report.committed else "checked"
@@ -530,6 +538,8 @@ def run_job(job_id):
                       for e in report.errors[:500]]
     job.finished_at = utcnow()
     db.session.commit()
+    if not (job.state == "checked" and not job.errors):  # only a clean check waits for its commit
+        discard_upload(Path(job.stored_as))
     return job
 
 
@@ -537,34 +547,48 @@ def _plain(value):
     return value if value is None or isinstance(value, (int, float, str)) else str(value)
 
 
+# -- uploaded files: kept only while they may still be committed ------------------------------
+def upload_folder():
+    folder = Path(current_app.instance_path) / "imports"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def discard_upload(path):
+    """Delete an uploaded file and the note kept beside it."""
+    path.unlink(missing_ok=True)
+    path.with_suffix(".json").unlink(missing_ok=True)
+
+
+def purge_uploads(now=None):
+    """Delete the uploads older than WUGUAN_UPLOAD_RETENTION_HOURS: checked, never committed, abandoned.
+    Returns how many files went."""
+    hours = current_app.config["WUGUAN_UPLOAD_RETENTION_HOURS"]
+    cutoff = (now or dt.datetime.now(dt.timezone.utc)).timestamp() - hours * 3600
+    removed = 0
+    for path in upload_folder().iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 # -- files for staff ------------------------------------------------------------------------
 def template_xlsx(columns=COLUMNS, explanations=EXPLANATION, title="党员名册"):
     """An import template: Chinese headers, one explanation row."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    bold = Font(bold=True)
-    header = []
-    for name, variants in columns.items():
-        cell = WriteOnlyCell(sheet, value=variants[0])
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    note = []
-    for name in columns:
-        cell = WriteOnlyCell(sheet, value=f"{EXPLANATION_MARK}{explanations.get(name, '可留空')}")
-        cell.font = Font(italic=True, color="888888")
-        note.append(cell)
-    sheet.append(note)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    book = spreadsheet.Book()
+    sheet = book.sheet(title)
+    sheet.append([variants[0] for variants in columns.values()], font=Font(bold=True))
+    sheet.append([f"{EXPLANATION_MARK}{explanations.get(name, '可留空')}" for name in columns],
+                 font=Font(italic=True, color="888888"))
+    return book.bytes()
 
 
 def error_report_xlsx(data, filename, report, columns=COLUMNS):
     """The file as it came (read again, not kept in memory), with bad cells filled red and explained,
     and a sheet listing every error. `report.errors` name columns by their template header."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("数据")
+    book = spreadsheet.Book()
+    sheet = book.sheet("数据")
     bad = {(e.row, e.column): e.message for e in report.errors}
     column_of = {i: columns[f][0] if f else None for i, f in enumerate(header_fields(report.headers, columns))}
     red = PatternFill("solid", fgColor="FFC7CE")
@@ -573,25 +597,14 @@ def error_report_xlsx(data, filename, report, columns=COLUMNS):
     for n, cells in rows:
         out = []
         for i, value in enumerate(cells):
-            cell = WriteOnlyCell(sheet, value=_safe(value))
             message = bad.get((n, column_of.get(i)))
-            if message:
-                cell.fill = red
-                cell.comment = Comment(message, "wuguan")
-            out.append(cell)
+            out.append(sheet.cell(value, fill=red, comment=Comment(message, "wuguan")) if message else value)
         sheet.append(out)
-    errors = book.create_sheet("错误")
+    errors = book.sheet("错误")
     errors.append(["行", "列", "值", "问题"])
     for e in report.errors:
-        errors.append([e.row, e.column, _safe(e.value), e.message])
-    data = io.BytesIO()
-    book.save(data)
-    return data.getvalue()
-
-
-def _safe(value):
-    from .admin.export import safe_cell
-    return safe_cell(value)
+        errors.append([e.row, e.column, e.value, e.message])
+    return book.bytes()
 
 
 # -- the branch's roster ---------------------------------------------------------------------
@@ -621,17 +634,13 @@ def branch_roster(org, staff):
 
 def branch_roster_xlsx(org, staff):
     title, columns, rows = branch_roster(org, staff)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("花名册"))
-    heading = WriteOnlyCell(sheet, value=title)
-    heading.font = Font(bold=True, size=14)
-    sheet.append([heading])
-    sheet.append([_safe_header(c, sheet) for c in columns])
+    book = spreadsheet.Book()
+    sheet = book.sheet(_("花名册"))
+    sheet.append([title], font=Font(bold=True, size=14))
+    sheet.append(columns, font=Font(bold=True))
     for row in rows:
-        sheet.append([_safe(v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return title, out.getvalue()
+        sheet.append(row)
+    return title, book.bytes()
 
 
 def branch_roster_pdf(org, staff):
@@ -639,9 +648,3 @@ def branch_roster_pdf(org, staff):
     title, columns, rows = branch_roster(org, staff)
     section = {"title": "", "summary": "", "comparison": [], "columns": columns, "rows": rows}
     return title, render_pdf(title, [section])
-
-
-def _safe_header(text, sheet):
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.font = Font(bold=True)
-    return cell

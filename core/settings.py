@@ -147,6 +147,10 @@ def from_environment(instance_path, environ=os.environ):
         # Delivery tasks claim and send this many rows each, over one connection per channel.
         "WUGUAN_OUTBOX_BATCH": int(environ.get("WUGUAN_OUTBOX_BATCH", "100")),
         "WUGUAN_PDF_FONT": environ.get("WUGUAN_PDF_FONT"),
+        # A request bigger than this is refused with a 413 page; uploaded rosters are kept
+        # until committed, or this many hours when abandoned.
+        "MAX_CONTENT_LENGTH": int(float(environ.get("WUGUAN_MAX_UPLOAD_MB", "20")) * 1024 * 1024),
+        "WUGUAN_UPLOAD_RETENTION_HOURS": float(environ.get("WUGUAN_UPLOAD_RETENTION_HOURS", "48")),
         # Only what the operator set: `create_app` merges it with the defaults (`core.rules.configured`).
         "RULES": settings_file.pop("core", {}),
         "PLUGINS": settings_file,

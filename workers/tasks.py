@@ -76,3 +76,9 @@ def compile_bulletin(kind, scope, period_label):
 def import_roster(job_id):
     """A large roster, checked or committed on a worker while staff watch its progress."""
     roster.run_job(job_id)
+
+
+@shared_task(name="wuguan.purge_uploads")
+def purge_uploads():
+    """Uploaded rosters nobody committed, deleted after the retention period."""
+    return roster.purge_uploads()

@@ -3,6 +3,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
+from .. import headers
 from ..extensions import login_manager
 from . import auth, totp, views
 from .dashboard import DashboardView
@@ -14,7 +15,8 @@ def init_admin(app):
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("请先登录")
     admin = Admin(app, name=_l("五管"), index_view=DashboardView(name=_l("首页"), url="/admin"),
-                  theme=Bootstrap4Theme(base_template="admin/wuguan_base.html", fluid=True))
+                  theme=Bootstrap4Theme(base_template="admin/wuguan_base.html", fluid=True),
+                  csp_nonce_generator=headers.nonce)
     with app.app_context():  # views read the loaded modes while they are built
         views.register(admin)
         plugin_host = app.extensions["wuguan"]

@@ -1,60 +1,18 @@
-"""Spreadsheet exports: XLSX (openpyxl, streamed write-only) and CSV (UTF-8 with BOM, for Excel).
-
-A cell that begins with = + - @ (or a tab or carriage return) is prefixed with an
-apostrophe, so a name like "=HYPERLINK(...)" arrives as text, not as a formula.
-"""
-import csv
-import datetime as dt
-import io
+"""List exports as a download, each one audited; the files come from core.spreadsheet, which escapes formulas."""
 from urllib.parse import quote
 
 from flask import Response
-from openpyxl import Workbook
 
 from .. import audit
 from ..extensions import db
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, (int, float, dt.date)) and not isinstance(value, bool):
-        return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def xlsx_bytes(titles, rows, sheet="导出"):
-    book = Workbook(write_only=True)
-    ws = book.create_sheet(sheet)
-    ws.append(titles)
-    count = 0
-    for row in rows:
-        ws.append([safe_cell(v) for v in row])
-        count += 1
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue(), count
-
-
-def csv_bytes(titles, rows):
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(titles)
-    count = 0
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-        count += 1
-    return ("\ufeff" + out.getvalue()).encode("utf-8"), count
+from ..spreadsheet import XLSX_MIMETYPE, csv_bytes, xlsx_bytes
 
 
 def response(filename, export_type, titles, rows, table, note=""):
     """Build the file, write one audit entry for the export, and send it."""
     if export_type == "xlsx":
         body, count = xlsx_bytes(titles, rows)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        mimetype = XLSX_MIMETYPE
     else:
         body, count = csv_bytes(titles, rows)
         mimetype = "text/csv; charset=utf-8"

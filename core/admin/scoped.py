@@ -21,6 +21,7 @@ from sqlalchemy.orm import Query
 
 from .. import privacy, scope
 from ..errors import ValidationError
+from ..ids import parse as parse_id
 from ..extensions import db
 from ..models import Organization
 from . import export
@@ -57,9 +58,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 
     def get_one(self, pk):
         column = inspect(self.model).primary_key[0]
-        try:
-            pk = column.type.python_type(pk)  # the form posts text; PostgreSQL will not compare it with an integer
-        except (TypeError, ValueError):
+        pk = parse_id(pk, column)  # the form posts text; PostgreSQL will not compare it with an integer
+        if pk is None:
             return None
         with db.session.no_autoflush:
             return self.get_query().filter(column == pk).one_or_none()
@@ -244,9 +244,8 @@ class ScopedModelView(StaffOnly, ModelView):
     def get_one(self, id):
         """Out of scope and missing look the same: 404, nothing leaked."""
         pk = inspect(self.model).primary_key[0]
-        try:
-            key = pk.type.python_type(id)
-        except (TypeError, ValueError):
+        key = parse_id(id, pk)
+        if key is None:
             abort(404)
         found = self.get_query().filter(pk == key).one_or_none()
         if found is None:
@@ -256,13 +255,7 @@ class ScopedModelView(StaffOnly, ModelView):
     def coerce_ids(self, ids):
         """Posted ids are strings; PostgreSQL will not compare them with integer keys. Junk is dropped."""
         pk = inspect(self.model).primary_key[0]
-        kept = []
-        for value in ids:
-            try:
-                kept.append(pk.type.python_type(value))
-            except (TypeError, ValueError):
-                continue
-        return kept
+        return [key for key in (parse_id(value, pk) for value in ids) if key is not None]
 
     @action("delete", admin_lazy_gettext("Delete"),
             admin_lazy_gettext("Are you sure you want to delete selected records?"))

@@ -4,20 +4,17 @@ The layouts (which cards and books, their columns, each cell a Jinja expression)
 `templates/assist/ledger_layout.json`; a deployment overrides it by putting its own copy in
 `instance/templates/assist/`.
 """
-import io
 import json
 
 import jinja2
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.pdf import new_pdf
 from core.models import Activity, Attendance, Member, Organization
-from core.plugin_api import db
-from core.plugin_api import shown
+from core.plugin_api import Book, db, shown
 from core.reminders import template_environment
 
 from .models import DIRECTIONS, METHODS, PARTIES, REASONS, RECORD_STATES, Card, Contact, MobileRecord, TempRelation
@@ -123,11 +120,9 @@ def render_pdf(title, data):
 
 
 def render_xlsx(title, data):
-    book = Workbook()
-    cards = book.active
-    cards.title = _("二卡")
-    cards.append([title])
-    cards["A1"].font = Font(bold=True, size=14)
+    book = Book()
+    cards = book.sheet(_("二卡"))
+    cards.append([title], font=Font(bold=True, size=14))
     for kind, part_title, headings, rows in filled(data):
         if kind == "card":
             cards.append([])
@@ -135,13 +130,9 @@ def render_xlsx(title, data):
             for row in rows:
                 cards.append(row)
             continue
-        sheet = book.create_sheet("".join(ch for ch in part_title if ch not in "[]:*?/\\")[:31])
+        sheet = book.sheet(part_title)
         sheet.append([part_title])
-        sheet.append(headings)
-        for c in sheet[2]:
-            c.font = Font(bold=True)
+        sheet.append(headings, font=Font(bold=True))
         for row in rows:
             sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return book.bytes()

@@ -53,16 +53,11 @@ class ImportView(StaffOnly, BaseView):
     def is_accessible(self):
         return super().is_accessible() and current_user.role in WRITE_ROLES
 
-    def _folder(self):
-        folder = Path(current_app.instance_path) / "imports"
-        folder.mkdir(exist_ok=True)
-        return folder
-
     def _upload(self, token):
         """The staffer's own uploaded file; another staffer's token is a 404."""
         if not token.isalnum():
             abort(404)
-        path = self._folder() / f"{current_user.id}-{token}"
+        path = roster.upload_folder() / f"{current_user.id}-{token}"
         if not path.exists():
             abort(404)
         about = path.with_suffix(".json")
@@ -78,7 +73,7 @@ class ImportView(StaffOnly, BaseView):
             name = Path(form.file.data.filename or "roster").name
             options = self.options(form)
             token = secrets.token_hex(12)
-            path = self._folder() / f"{current_user.id}-{token}"
+            path = roster.upload_folder() / f"{current_user.id}-{token}"
             if self.background and len(data) > current_app.config.get("IMPORT_BACKGROUND_BYTES", 512 * 1024):
                 path.write_bytes(data)
                 return redirect(url_for(".job", job_id=self._start_job(path, name).id))
@@ -141,6 +136,7 @@ class ImportView(StaffOnly, BaseView):
         with audit.acting_as(current_user.username, current_user.id):
             report = self.write(data, name, options)
         if report.committed:
+            roster.discard_upload(roster.upload_folder() / f"{current_user.id}-{token}")
             flash(_("已导入。%(s)s", s=report.summary()), "success")
             return redirect(self.after_commit())
         flash(_("数据已变化，校验未通过，未导入任何数据"), "error")
