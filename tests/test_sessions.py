@@ -399,6 +399,19 @@ def test_wrong_codes_count_as_failed_log_ins(app, secretary, db, clock):
     assert attempt(browser(app, ELSEWHERE), PASSWORD).headers["Location"] == "/login/code"
 
 
+def test_the_code_must_follow_the_password_within_five_minutes(app, secretary, db, clock):
+    client = log_in(browser(app), "wang", PASSWORD)
+    secret = enrol(client, db, secretary, T0)
+    client = browser(app)
+    attempt(client, PASSWORD)
+    with client.session_transaction() as stored:
+        stored[sessions.PENDING] = {**stored[sessions.PENDING], "at": stored[sessions.PENDING]["at"] - 301}
+    clock["t"] = T0 + 30
+    late = client.post("/login/code", data={"code": pyotp.TOTP(secret).at(T0 + 30),
+                                            "csrf_token": csrf_token(client, "/login")})
+    assert late.status_code == 302 and late.headers["Location"] == "/login" and not logged_in(client)
+
+
 def test_administrator_resets_totp(app, secretary, staff_client, db, clock):
     client = log_in(browser(app), "wang", PASSWORD)
     enrol(client, db, secretary, T0)

@@ -5,8 +5,8 @@ address may not try that account for `WUGUAN_LOGIN_LOCK_MINUTES`, doubling with 
 failure (up to a day). The account as a whole only slows down: after twice as many failures from
 anywhere, each attempt waits a few seconds after the last failure, doubling up to a minute, so
 guessing from many addresses stays slow while the owner, from her own address, still gets in.
-An office behind one NAT address shares nothing but the (account, address) pairs of its own
-accounts. A success resets its pair (and the account's delay); an administrator's unlock resets
+Colleagues behind one office NAT address share only the pairs of their own accounts: one person's
+mistakes lock nobody else out. A success resets its pair (and the account's delay); an administrator's unlock resets
 the account. Counts are keyed by the name typed, whether or not such an account exists, and the
 attempts live in the database, so every web process sees the same counts.
 """
