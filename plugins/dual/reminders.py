@@ -4,9 +4,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, cast, exists, func, literal, select
 
-from core.rules import add_months
-from core.models import Member, Organization, WorkUnit
-from core.plugin_api import ReminderRule
+from core.plugin_api import Member, Organization, ReminderRule, WorkUnit, add_months
 
 from . import rules
 from .checks import arrived_before, registered_here

@@ -8,12 +8,8 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import privacy
-from core.admin.views.imports import ImportView, UploadForm
-from core.admin.views.labels import choice_formatter, choice_list
-from core.errors import ValidationError
-from core.models import Member, Organization, WorkUnit
-from core.plugin_api import ScopedModelView, db
+from core.plugin_api import (ImportView, Member, Organization, ScopedModelView, UploadForm, ValidationError, WorkUnit,
+                             choice_formatter, choice_list, db, shown_id_number, shown_phone)
 
 from . import imports
 from .models import (GRADES, REGISTRATION_STATES, SIGNUP_STATES, Evaluation, Feedback, OpinionRequest, Post,
@@ -119,7 +115,7 @@ class SignupView(DualView):
     column_formatters = {"state": choice_formatter(SIGNUP_STATES)}
     column_export_exclude_list = ["address"]
     form_columns = ["note"]
-    sensitive_columns = {"id_number": privacy.id_number, "phone": privacy.phone}
+    sensitive_columns = {"id_number": shown_id_number, "phone": shown_phone}
 
     @action("approve", _l("批准报到"), _l("批准所选的报到申请？"))
     def action_approve(self, ids):

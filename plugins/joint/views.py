@@ -8,11 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from wtforms import SelectMultipleField
 
-from core import privacy, scope
-from core.admin.scoped import StaffOnly, visible
-from core.models import Member, Organization
-from core.models.members import EDUCATIONS
-from core.plugin_api import ScopedModelView, db
+from core.plugin_api import (EDUCATIONS, Member, Organization, Panel, ScopedModelView, StaffOnly, db, scope_clause,
+                             shown_phone, visible)
 
 from .checks import years_before
 from .models import (HARDSHIP_KINDS, HARDSHIP_STATES, HEALTH, OCCASIONS, TASKS, JointAgreement, JointHardship,
@@ -76,7 +73,7 @@ class JointProfileView(ScopedModelView):
                          "education": lambda v, c, m, n: str(EDUCATIONS.get(m.member.education, ""))
                          if m.member else ""}
     column_formatters_export = column_formatters
-    sensitive_columns = {"unit_contact_phone": privacy.phone}
+    sensitive_columns = {"unit_contact_phone": shown_phone}
     form_columns = ["member", "former_unit", "unit_contact", "unit_contact_phone", "retired_on", "health",
                     "expertise", "task_choices", "no_stairs", "needs_company", "notes"]
     form_extra_fields = {"task_choices": SelectMultipleField(LABELS["task_choices"], choices=[])}
@@ -118,7 +115,7 @@ class JointAgreementView(ScopedModelView):
     column_searchable_list = ["work_unit.name", "unit_contact", "community_contact"]
     column_filters = ["review_on", "signed_on", "work_unit.name"]
     column_default_sort = ("review_on", False)
-    sensitive_columns = {"unit_contact_phone": privacy.phone}
+    sensitive_columns = {"unit_contact_phone": shown_phone}
     form_columns = ["org", "work_unit", "signed_on", "review_on", "community_duties", "unit_duties",
                     "community_contact", "unit_contact", "unit_contact_phone"]
 
@@ -176,7 +173,7 @@ class MatchingView(StaffOnly, BaseView):
         stairs = request.args.get("stairs") == "1"
         rows, searched = [], bool(task or expertise)
         if searched:
-            conditions = [Member.category == "retired", Member.state == "active", scope.clause(Member),
+            conditions = [Member.category == "retired", Member.state == "active", scope_clause(Member),
                           JointProfile.health.in_(("good",) if good_only else ("good", "fair"))]
             if org_id:
                 conditions.append(or_(Member.location_id == org_id,
@@ -216,7 +213,6 @@ def add_views(admin):
 
 def panel(member):
     """The member's page: profile, visits and hardships."""
-    from core.plugin_api import Panel
     profile = db.session.scalar(select(JointProfile).where(JointProfile.member_id == member.id))
     visits = db.session.scalars(select(JointVisit).where(JointVisit.member_id == member.id)
                                 .order_by(JointVisit.visited_on.desc()).limit(20)).all()

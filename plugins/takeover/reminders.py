@@ -3,8 +3,7 @@ branch, which knows how to reach them: core keeps no member e-mail) that their t
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, cast, func, literal, select
 
-from core.models import Member, Organization
-from core.plugin_api import ReminderRule
+from core.plugin_api import Member, Organization, ReminderRule
 
 from .checks import five_ones_done, taken_over, unassigned_since
 from .models import CATEGORIES, FIVE_ONES, FiveOnes, TakeoverRecord
