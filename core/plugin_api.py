@@ -13,7 +13,7 @@ from .contract import SEVERITIES  # the severities a Check may have, lowest firs
 from .contract import BulletinSection, Channel, Check, Mode, Panel, ReminderRule
 
 # -- the database and core's models a plugin reads or links to ------------------------------------
-from .extensions import db
+from .extensions import db  # Flask-SQLAlchemy: db.Model for a plugin's models, db.session, db.select
 from .models import Activity, Attendance, Bulletin, Finding, Member, Organization, OutboxMessage, Staff, Transfer, WorkUnit
 from .models.base import Audited, Timestamps, utcnow
 from .models.members import EDUCATIONS  # Member.education: key -> title

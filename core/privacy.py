@@ -5,6 +5,7 @@ from .idcard import mask as mask_id_number
 
 
 def mask_phone(phone):
+    """A phone number with its middle digits hidden (138****1234)."""
     if not phone:
         return phone
     digits = phone.strip()
@@ -12,13 +13,16 @@ def mask_phone(phone):
 
 
 def sees_sensitive(staff=None):
+    """Whether `staff` (the logged-in staffer by default) may see sensitive values in full."""
     staff = current_user if staff is None else staff
     return bool(getattr(staff, "is_authenticated", False) and (staff.role == "admin" or staff.can_see_sensitive))
 
 
 def id_number(value, staff=None):
+    """A 身份证 number as `staff` may see it: in full, or masked."""
     return value if sees_sensitive(staff) else mask_id_number(value)
 
 
 def phone(value, staff=None):
+    """A phone number as `staff` may see it: in full, or masked."""
     return value if sees_sensitive(staff) else mask_phone(value)

@@ -80,6 +80,7 @@ def limits():
 
 @dataclass
 class RowError:
+    """One error of one imported row: row number, column title, the value and the message."""
     row: int
     column: str
     value: object
@@ -232,6 +233,7 @@ def header_fields(headers, columns):
 
 
 def cell_text(value):
+    """A cell's value as trimmed text (numbers without a trailing .0); empty for a blank cell."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
