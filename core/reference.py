@@ -53,7 +53,7 @@ class UndocumentedError(ValueError):
 def render():
     """The page, as `wuguan docs` writes it (in an app context, for the loaded built-in modes)."""
     with force_locale("zh"):
-        parts = [HEADER, _tables(), _value_sets(), _categories(), _api()]
+        parts = [HEADER, _tables(), _migrations(), _value_sets(), _categories(), _api()]
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
@@ -86,6 +86,27 @@ def _tables():
 def _dialect():
     from sqlalchemy.dialects import postgresql
     return postgresql.dialect()
+
+
+# -- core's migrations ----------------------------------------------------------------------------
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+
+
+def _migrations():
+    """Which core revision creates which tables: a plugin's first revision `depends_on` the one
+    that creates the last core table it refers to."""
+    out = ["## Core migrations", "",
+           "A plugin's first revision `depends_on` the core revision that creates the core tables its",
+           "own tables refer to (`core_0001` for `member`, `organization`, `work_unit`, `transfer`).", "",
+           "| revision | revises | what it does | tables it creates |", "|---|---|---|---|"]
+    for path in sorted(MIGRATIONS.glob("core_*.py")):
+        text = path.read_text(encoding="utf-8")
+        revision = re.search(r"^revision = ['\"](\w+)['\"]", text, re.M).group(1)
+        down = re.search(r"^down_revision = ['\"]?(\w+)", text, re.M).group(1)
+        summary = " ".join(text.split('"""')[1].split("\n\n")[0].split())
+        created = ", ".join(f"`{t}`" for t in re.findall(r"op\.create_table\(\s*['\"](\w+)['\"]", text))
+        out.append(f"| `{revision}` | {'' if down == 'None' else f'`{down}`'} | {_cell(summary)} | {created} |")
+    return "\n".join(out) + "\n"
 
 
 # -- value sets and categories --------------------------------------------------------------------

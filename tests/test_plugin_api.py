@@ -1,5 +1,6 @@
 """The plugin surface: one module, held by import-linter, documented from the code."""
 import os
+import re
 from pathlib import Path
 import subprocess
 import sys
@@ -56,3 +57,9 @@ def test_an_undocumented_column_or_api_name_stops_the_generation(app, monkeypatc
         monkeypatch.setattr(plugin_api, "__all__", [*plugin_api.__all__, "undocumented"])
         with pytest.raises(reference.UndocumentedError, match="undocumented"):
             reference.render()
+
+
+def test_the_plugin_guides_examples_import_wuguan_only_from_plugin_api():
+    guide = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    imports = re.findall(r"^\s*(?:from|import) (core[\w.]*)", guide, re.M)
+    assert imports and set(imports) <= {"core.plugin_api", "core.testing"}, imports
