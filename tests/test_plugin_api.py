@@ -63,3 +63,11 @@ def test_the_plugin_guides_examples_import_wuguan_only_from_plugin_api():
     guide = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
     imports = re.findall(r"^\s*(?:from|import) (core[\w.]*)", guide, re.M)
     assert imports and set(imports) <= {"core.plugin_api", "core.testing"}, imports
+
+
+def test_every_fixture_wuguan_ships_is_documented_in_the_plugin_guide():
+    import core.testing
+    guide = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    fixtures = [name for name, value in vars(core.testing).items() if hasattr(value, "_fixture_function_marker")]
+    assert {"make_member", "login_as", "remind", "compile_bulletin", "run_sweep"} <= set(fixtures)
+    assert [name for name in fixtures if f"- `{name}" not in guide] == []
