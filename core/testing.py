@@ -252,6 +252,16 @@ def compile_bulletin(app, db):
 
 
 @pytest.fixture
+def load_demo(db):
+    """`load_demo(today=None)`: the demo data set (core's and every loaded plugin's records) in this
+    test's database; returns the DemoSet (`community_ids`, `members` by category, `today`)."""
+    def load(today=None):
+        from core import demo
+        return demo.load(today=today)
+    return load
+
+
+@pytest.fixture
 def make_app(tmp_path):
     """Build further apps, each on its own fresh database: `make_app(WUGUAN_PLUGINS=[...])`."""
     apps, stack = [], contextlib.ExitStack()

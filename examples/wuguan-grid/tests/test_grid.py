@@ -122,9 +122,8 @@ def test_the_member_page_shows_the_cell_and_visits(city, staff_client):
     assert "第9网格 · 网格员 王网格员" in page and "2026-10-20 走访" in page
 
 
-def test_demo_data_divides_every_community_and_keeps_the_articles_figures(db):
-    from core import demo
-    loaded = demo.load(today=TODAY)
+def test_demo_data_divides_every_community_and_keeps_the_articles_figures(db, load_demo):
+    loaded = load_demo(today=TODAY)
     assert db.session.scalar(select(func.count()).select_from(Member)
                              .where(Member.affiliation_id.is_not(None))) == 1952
     assert db.session.scalar(select(func.count(func.distinct(GridCell.org_id)))) == len(loaded.community_ids)
