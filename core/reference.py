@@ -152,8 +152,7 @@ def _api():
            "Everything a plugin imports from wuguan, in the order of `__all__`.", ""]
     for name in plugin_api.__all__:
         obj = getattr(plugin_api, name)
-        doc = comments.get(name) if not (inspect.isclass(obj) or inspect.isroutine(obj)) else None
-        doc = doc or _own_doc(obj) or comments.get(name)
+        doc = _own_doc(obj) or comments.get(name)
         if not doc:
             missing.append(name)
         out += [f"### `{name}{_signature(obj)}`", "", doc or "", ""]
@@ -173,7 +172,9 @@ def _own_doc(obj):
 
 
 def _signature(obj):
-    if not callable(obj) or (inspect.isclass(obj) and issubclass(obj, db.Model)):
+    """How a class or function is called. A default that is a module's constant shows as its name
+    (its repr would fill the heading), one whose repr holds an address as its name (stable)."""
+    if not (inspect.isclass(obj) or inspect.isroutine(obj)) or (inspect.isclass(obj) and issubclass(obj, db.Model)):
         return ""
     if inspect.isclass(obj) and "__init__" not in obj.__dict__ and "__dataclass_fields__" not in obj.__dict__:
         return ""
@@ -185,7 +186,8 @@ def _signature(obj):
     params = []
     for param in signature.parameters.values():
         if param.default is not inspect.Parameter.empty:
-            shown = names.get(id(param.default)) or _short(param.default)
+            named = isinstance(param.default, (dict, list, tuple, set))  # not None, False or 0, shared by many
+            shown = (named and names.get(id(param.default))) or _short(param.default)
             param = param.replace(default=_Shown(shown))
         params.append(param.replace(annotation=inspect.Parameter.empty))
     return str(signature.replace(parameters=params, return_annotation=inspect.Signature.empty))
