@@ -1,6 +1,7 @@
 """The `wuguan` command: Flask's and Flask-Migrate's commands plus wuguan's own."""
 import json
 import logging
+from pathlib import Path
 import secrets
 import sys
 
@@ -129,6 +130,19 @@ def plugins_command():
     """Print every plugin with its version, hooks, modes and state, as JSON."""
     records = current_app.extensions["wuguan"].records.values()
     click.echo(json.dumps([r.as_dict() for r in records], ensure_ascii=False, indent=2))
+
+
+@cli.command("docs")
+@click.option("--output", type=click.Path(dir_okay=False), help="写到该文件（默认 docs/reference.md）")
+@with_appcontext
+def docs_command(output):
+    """Write docs/reference.md from the code: core's tables and value sets, categories, core.plugin_api."""
+    from . import reference
+    try:
+        path = reference.write(Path(output) if output else reference.PATH)
+    except reference.UndocumentedError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(str(path))
 
 
 @cli.command("run")

@@ -18,6 +18,7 @@ from .errors import ValidationError
 
 @dataclass(frozen=True)
 class IdCard:
+    """A parsed 身份证 number: the normalized number, the birth date and gender it encodes, whether its region is known."""
     number: str
     birth_date: dt.date
     gender: str  # "male" | "female", from the order code's parity

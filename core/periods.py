@@ -17,6 +17,7 @@ _PATTERNS = (
 
 @dataclass(frozen=True)
 class Period:
+    """A month, quarter or year: `start` inclusive, `end` exclusive; `label` as parsed, `previous()` the one before."""
     kind: str  # "month" | "quarter" | "year"
     start: dt.date
     end: dt.date  # exclusive
@@ -44,6 +45,7 @@ class Period:
 
 
 def parse(text):
+    """A Period from its label (2026-10, 2026-Q3 or 2026); a ValidationError in Chinese otherwise."""
     text = (text or "").strip().upper()
     for kind, pattern in _PATTERNS:
         match = pattern.match(text)

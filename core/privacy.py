@@ -45,14 +45,6 @@ def sensitive(kind):
     return {"sensitive": kind}
 
 
-def mask_email(address):
-    """The first character of the mailbox and the domain: enough to tell two addresses apart on a list."""
-    if not address:
-        return address
-    local, at, domain = address.strip().rpartition("@")
-    return f"{local[:1]}***@{domain}" if at and local else "****"
-
-
 def sees_sensitive(staff=None):
     """Administrators and staff granted `can_see_sensitive`; nobody outside a request unless named."""
     if staff is None:

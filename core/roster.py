@@ -86,6 +86,7 @@ def limits():
 
 @dataclass
 class RowError:
+    """One error of one imported row: row number, column title, the value and the message."""
     row: int
     column: str
     value: object
@@ -239,6 +240,7 @@ def header_fields(headers, columns):
 
 
 def cell_text(value):
+    """A cell's value as trimmed text (numbers without a trailing .0); empty for a blank cell."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

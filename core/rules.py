@@ -70,9 +70,11 @@ def add_months(day, months):
 
 
 def transfer_valid_until(issued_on, within_city, rules=DEFAULTS):
+    """The last valid day of a transfer letter issued on `issued_on`, within the city or outside."""
     days = rules["transfer_valid_days_local"] if within_city else rules["transfer_valid_days_outside"]
     return issued_on + dt.timedelta(days=min(days, rules["transfer_valid_days_max"]))
 
 
 def probation_ends_on(joined_on, extension_months=0, rules=DEFAULTS):
+    """The last day of the 预备期 that began on `joined_on`, extended by `extension_months`."""
     return add_months(joined_on, rules["probation_months"] + (extension_months or 0))

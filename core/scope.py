@@ -70,6 +70,7 @@ def subtree(path):
 
 
 def clause(model, staff=None):
+    """A SQL condition: the rows of `model` that `staff` (the logged-in staffer by default) may see."""
     staff = current_user if staff is None else staff
     if not getattr(staff, "is_authenticated", False):
         return false()

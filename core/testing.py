@@ -6,12 +6,15 @@ The database is SQLite in a temporary folder, or PostgreSQL when
 Under `CI=true` an unreachable PostgreSQL fails the run instead of skipping it.
 """
 import contextlib
+import datetime as dt
+import itertools
 import os
 import re
 import shutil
 import sys
 import textwrap
 import uuid
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
@@ -169,6 +172,93 @@ def staff_client(app, db):
         return client
 
     return make
+
+
+@pytest.fixture
+def login_as(staff_client):
+    """`login_as(role, org, sensitive=False)`: a test client logged in as a new staffer of `org`
+    (`client.staff` is the Staff row); roles are admin, street, community, branch and readonly."""
+    return staff_client
+
+
+@pytest.fixture
+def make_member(db):
+    """`make_member(category, org=None, **fields)`: a committed active member with a valid 身份证,
+    affiliated to `org` (and living there when it is a community); a new community when `org` is None.
+    Any Member column may be given in `fields`."""
+    from core.idcard import make_number
+    from core.models import Member, Organization
+    counter = itertools.count(1)
+
+    def make(category, org=None, **fields):
+        n = next(counter)
+        if org is None:
+            org = Organization(kind="community", name=f"测试社区{n}", code=f"test-community-{n}",
+                               email=f"community{n}@example.cn")
+        gender = fields.pop("gender", "female" if n % 2 else "male")
+        birth = fields.pop("birth_date", dt.date(1970, 1, 1) + dt.timedelta(days=97 * n))
+        values = {"name": f"测试党员{n}", "gender": gender, "birth_date": birth,
+                  "id_number": make_number("620302", birth, n % 500, gender), "joined_on": dt.date(2010, 7, 1),
+                  "confirmed_on": dt.date(2011, 7, 1), "status": "full", "category": category, "affiliation": org,
+                  "location": org if org.kind == "community" else None, **fields}
+        member = Member(**values)
+        db.session.add(member)
+        db.session.commit()
+        return member
+
+    return make
+
+
+def morning_of(app, day):
+    """09:00 on `day` in the app's time zone, as the naive UTC datetime the engines take for `now`."""
+    local = dt.datetime.combine(day, dt.time(9), tzinfo=ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"]))
+    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+@pytest.fixture
+def remind(app, db):
+    """`remind(rule_code=None, today=None)`: decide the reminders (one rule, or all) at 09:00 on `today`
+    and deliver them through their channels at once; returns the new OutboxMessage rows after delivery
+    (`state` is "sent" unless the channel failed). Reminders already in the outbox are not repeated."""
+    def decide_and_deliver(rule_code=None, today=None):
+        from core import reminders
+        from core.models import OutboxMessage
+        now = morning_of(app, today or dt.date.today())
+        ids = reminders.decide(rule_code, now=now)
+        for outbox_id in ids:
+            not_before = db.session.get(OutboxMessage, outbox_id).not_before
+            reminders.deliver(outbox_id, now=max(now, not_before))
+        db.session.expire_all()
+        return [db.session.get(OutboxMessage, outbox_id) for outbox_id in ids]
+    return decide_and_deliver
+
+
+@pytest.fixture
+def compile_bulletin(app, db):
+    """`compile_bulletin(org, period, kind="community", today=None)`: compile one 通报 of `org` for the period
+    ("2026-10", "2026-Q3", "2026") in-process; returns the Bulletin row, whose `sections` hold each
+    section's `key`, `figures`, `columns` and `rows`. A failed compilation fails the test with its error."""
+    def compile_now(org, period, kind="community", today=None):
+        from core import bulletins
+        from core.models import Bulletin
+        result = bulletins.compile_bulletin(kind, f"org:{org.id}", period, recompile=True,
+                                            now=morning_of(app, today or dt.date.today()))
+        bulletin = db.session.get(Bulletin, result.bulletin_id)
+        db.session.refresh(bulletin)
+        if result.state == "failed":
+            pytest.fail(f"the bulletin failed: {bulletin.error}")
+        return bulletin
+    return compile_now
+
+
+@pytest.fixture
+def load_demo(db):
+    """`load_demo(today=None)`: the demo data set (core's and every loaded plugin's records) in this
+    test's database; returns the DemoSet (`community_ids`, `members` by category, `today`)."""
+    def load(today=None):
+        from core import demo
+        return demo.load(today=today)
+    return load
 
 
 @pytest.fixture

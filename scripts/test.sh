@@ -36,6 +36,11 @@ example_tests() { (cd examples/wuguan-grid && "../../$EXAMPLES/bin/python" -m py
 export WUGUAN_STRICT_PLUGINS=1
 PG_URL=${WUGUAN_POSTGRES_URL:-postgresql://127.0.0.1:5432/test}
 
+# Plugins import wuguan only through core.plugin_api, and core never imports a plugin ([tool.importlinter]
+# in pyproject.toml); the example's package is found on PYTHONPATH, installed or not.
+echo "== import contracts"
+PYTHONPATH=examples/wuguan-grid .venv/bin/lint-imports --no-cache
+
 echo "== tests on SQLite"
 env -u WUGUAN_TEST_DATABASE_URL .venv/bin/python -m pytest "$@"
 echo "== examples/wuguan-grid on SQLite"

@@ -266,3 +266,85 @@ def test_member_list_statement_count_does_not_grow_with_rows(city, staff_client,
     db.session.add_all(extra)
     db.session.commit()
     assert statements("/admin/member/") == few
+
+
+LOOKUP_PLUGIN = """
+    from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+
+    from core.plugin_api import Member, ScopedModelView, Transfer, db, hookimpl
+
+    class ActiveMembers(QueryAjaxModelLoader):
+        '''A plugin's own loader: its own query, no scope of its own.'''
+        def get_query(self):
+            return db.session.query(Member).filter(Member.state == "active")
+
+    class ByName(QueryAjaxModelLoader):
+        '''Another that builds its list without get_query.'''
+        def get_list(self, term, offset=0, limit=10):
+            return db.session.query(Member).filter(Member.name.contains(term)).limit(limit).all()
+
+    class LetterView(ScopedModelView):
+        form_ajax_refs = {"member": ActiveMembers("member", db.session, Member, fields=["name"])}
+
+    class LetterByNameView(ScopedModelView):
+        form_ajax_refs = {"member": ByName("member", db.session, Member, fields=["name"])}
+
+    @hookimpl
+    def wuguan_admin_views(admin):
+        admin.add_view(LetterView(Transfer, db, endpoint="letters"))
+        admin.add_view(LetterByNameView(Transfer, db, endpoint="letters_by_name"))
+"""
+
+
+def test_a_plugins_own_ajax_loader_is_scoped(wuguan_plugin, make_app):
+    """A 和平社区 staffer's lookup through a plugin's loader class never returns a 幸福社区 member."""
+    from core.plugin_api import Staff
+    from core.testing import log_in
+    wuguan_plugin("lookup", LOOKUP_PLUGIN)
+    app = make_app()
+    with app.app_context():
+        from core.extensions import db
+        street = Organization(kind="street", name="街道", code="S")
+        made = {}
+        for name, seq in (("和平", 1), ("幸福", 2)):
+            community = Organization(kind="community", name=f"{name}社区党委", code=name, parent=street)
+            made[name] = Member(name=f"{name}党员", gender="female", birth_date=BIRTH,
+                                id_number=idcard.make_number("620302", BIRTH, seq, "female"),
+                                joined_on=dt.date(1985, 7, 1), confirmed_on=dt.date(1986, 7, 1), status="full",
+                                category="retired", affiliation=community, location=community)
+        staff = Staff(username="heping", display_name="和平", role="community", org=made["和平"].location)
+        staff.set_password("0123456789ab")
+        db.session.add_all([street, *made.values(), staff])
+        db.session.commit()
+    client = log_in(app.test_client(), "heping", "0123456789ab")
+    for endpoint in ("letters", "letters_by_name"):
+        found = client.get(f"/admin/{endpoint}/ajax/lookup/?name=member&query=党员").get_json()
+        assert [name for _, name in found] == ["和平党员"], endpoint
+
+
+def test_an_ajax_loader_that_cannot_be_scoped_stops_the_start(wuguan_plugin, tmp_path):
+    wuguan_plugin("lookup", """
+        from flask_admin.model.ajax import AjaxModelLoader
+
+        from core.plugin_api import Member, ScopedModelView, Transfer, db, hookimpl
+
+        class Everyone(AjaxModelLoader):
+            def format(self, model):
+                return (model.id, model.name)
+
+            def get_one(self, pk):
+                return db.session.get(Member, pk)
+
+            def get_list(self, query, offset=0, limit=10):
+                return db.session.query(Member).limit(limit).all()
+
+        class LetterView(ScopedModelView):
+            form_ajax_refs = {"member": Everyone("member", {})}
+
+        @hookimpl
+        def wuguan_admin_views(admin):
+            admin.add_view(LetterView(Transfer, db, endpoint="letters"))
+    """)
+    from core import create_app
+    with pytest.raises(TypeError, match="must subclass QueryAjaxModelLoader"):
+        create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path)})

@@ -1,6 +1,7 @@
 """`wuguan new-plugin`: the skeleton it writes installs beside wuguan and its own tests pass."""
 import os
 from pathlib import Path
+import re
 import subprocess
 import sys
 import sysconfig
@@ -49,7 +50,10 @@ def test_new_plugin_installs_and_its_tests_pass(tmp_path):
     tested = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=folder,
                             capture_output=True, text=True, timeout=300)
     assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-2000:]
-    assert "5 passed" in tested.stdout
+    assert "6 passed" in tested.stdout  # one renders a form while deprecations are errors
+    imported = {m for path in folder.rglob("*.py") for m in re.findall(r"^\s*(?:from|import) (core[\w.]*)",
+                                                                     path.read_text(encoding="utf-8"), re.M)}
+    assert imported == {"core.plugin_api"}
 
 
 def test_the_first_migration_depends_on_cores_head_and_the_catalog_is_compiled(tmp_path):

@@ -52,9 +52,20 @@ def visible(model, staff=None):
     return scope.linkable_orgs(staff) if model is Organization else scope.clause(model, staff)
 
 
-class ScopedAjaxLoader(QueryAjaxModelLoader):
+class ScopedLoading:
+    """Narrows an ajax loader's lookups to what the staffer may see, whatever the loader adds itself."""
+
     def get_query(self):
         return super().get_query().filter(visible(self.model))
+
+    def get_list(self, term, offset=0, limit=10):
+        """A loader that builds its own list query rather than calling `get_query` is checked afterwards."""
+        found = super().get_list(term, offset, limit)
+        column = inspect(self.model).primary_key[0]
+        keys = [getattr(row, column.key) for row in found]
+        with db.session.no_autoflush:
+            allowed = set(db.session.scalars(select(column).where(column.in_(keys), visible(self.model)))) if keys else set()
+        return [row for row in found if getattr(row, column.key) in allowed]
 
     def get_one(self, pk):
         column = inspect(self.model).primary_key[0]
@@ -98,6 +109,29 @@ def _keep_links_outside(field, obj, base, model):
     field.description = _("不在您的管理范围内，保存时保持不变")
     field.pre_validate = lambda form: None
     field.populate_obj = lambda target, name: None
+
+
+class ScopedAjaxLoader(ScopedLoading, QueryAjaxModelLoader):
+    """The loader core builds for `form_ajax_refs` given as options."""
+
+
+def scoped_loader(loader):
+    """`loader`, its lookups scoped: a plugin's own loader class (a subclass of Flask-Admin's
+    `QueryAjaxModelLoader` with its own query) keeps its behaviour and gains the scope on top.
+    A loader of any other kind cannot be scoped here, so the screen refuses to start."""
+    if isinstance(loader, ScopedLoading):
+        return loader
+    if not isinstance(loader, QueryAjaxModelLoader):
+        raise TypeError(f"ajax loader {loader.name!r} ({type(loader).__name__}) must subclass QueryAjaxModelLoader, "
+                        "so that its lookups can be scoped")
+    cls = type(loader)
+    if cls not in _SCOPED_CLASSES:
+        _SCOPED_CLASSES[cls] = type(f"Scoped{cls.__name__}", (ScopedLoading, cls), {"__module__": cls.__module__})
+    loader.__class__ = _SCOPED_CLASSES[cls]
+    return loader
+
+
+_SCOPED_CLASSES = {}
 
 
 class StaffOnly:
@@ -144,9 +178,8 @@ class ScopedModelView(StaffOnly, ModelView):
         super().__init__(model, session or db, **kwargs)
         self._mask_sensitive_columns()
         for loader in (self._form_ajax_refs or {}).values():
-            # Flask-Admin builds inline forms' loaders itself; they must be scoped all the same.
-            if type(loader) is QueryAjaxModelLoader:
-                loader.__class__ = ScopedAjaxLoader
+            # Inline forms' loaders (Flask-Admin builds them) and a screen's own loaders alike.
+            scoped_loader(loader)
 
     def _declare_scope(self, model):
         if scope.has_rule(model):

@@ -21,28 +21,31 @@ KINDS = {
 
 
 class Activity(Audited, Timestamps, db.Model):
+    """A meeting or activity of an organization (三会一课, 主题党日, 民主评议, or a mode's own kind), with its attendance."""
     __tablename__ = "activity"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32), index=True)
-    held_on: Mapped[dt.date] = mapped_column(Date, index=True)
-    topic: Mapped[str] = mapped_column(String(200))
-    notes: Mapped[str | None] = mapped_column(Text)
+    id: Mapped[int] = mapped_column(primary_key=True, doc="the row's id")
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True, doc="the organization that held it")
+    kind: Mapped[str] = mapped_column(String(32), index=True, doc="what it was (see Activity kinds; modes add theirs)")
+    held_on: Mapped[dt.date] = mapped_column(Date, index=True, doc="the day it was held")
+    topic: Mapped[str] = mapped_column(String(200), doc="its subject")
+    notes: Mapped[str | None] = mapped_column(Text, doc="free notes")
 
     org = relationship("Organization")
     attendance = relationship("Attendance", back_populates="activity", cascade="all, delete-orphan")
 
 
 class Attendance(Audited, db.Model):
+    """One member expected at one activity: present, or absent with a reason."""
     __tablename__ = "attendance"
     __table_args__ = (UniqueConstraint("activity_id", "member_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
-    present: Mapped[bool] = mapped_column(default=True)
-    absence_reason: Mapped[str | None] = mapped_column(String(200))
+    id: Mapped[int] = mapped_column(primary_key=True, doc="the row's id")
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"), index=True,
+                                             doc="the activity")
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True, doc="the member expected")
+    present: Mapped[bool] = mapped_column(default=True, doc="whether the member came")
+    absence_reason: Mapped[str | None] = mapped_column(String(200), doc="why not, when absent")
 
     activity = relationship("Activity", back_populates="attendance")
     member = relationship("Member")

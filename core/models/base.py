@@ -6,13 +6,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 
 def utcnow():
+    """Now, as the naive UTC datetime every DateTime column holds."""
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class Timestamps:
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
+    """Adds created_at and updated_at (UTC), kept by the ORM and the database."""
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now(),
+                                                    doc="when the row was created (UTC)")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow,
-                                                    server_default=func.now())
+                                                    server_default=func.now(), doc="when the row last changed (UTC)")
 
 
 class Audited:

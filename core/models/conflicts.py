@@ -22,19 +22,18 @@ class IdentityConflict(Audited, Timestamps, db.Model):
     __tablename__ = "identity_conflict"
     __audit_exclude__ = ("created_at", "updated_at", "id_number")  # the member's id says who; the log keeps no number
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
-    id_number: Mapped[str] = mapped_column(String(18), info=sensitive("id_number"))
-    name: Mapped[str | None] = mapped_column(String(60))  # the name the asker gave, which may differ
-    asker_org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
-    ancestor_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
-    source: Mapped[str] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
-    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    note: Mapped[str | None] = mapped_column(String(255))
-
+    id: Mapped[int] = mapped_column(primary_key=True, doc="the row's id")
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True, doc="the member on record who holds the 身份证")
+    id_number: Mapped[str] = mapped_column(String(18), info=sensitive("id_number"), doc="the 身份证 asked about; sensitive")
+    name: Mapped[str | None] = mapped_column(String(60), doc="the name the asker gave, which may differ")
+    asker_org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True, doc="the organization whose staffer asked")
+    ancestor_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True, doc="the lowest organization above both sides: its staff decide")
+    source: Mapped[str] = mapped_column(String(32), doc="where the question came from: roster, member_form, dual_import, dual_signup (see Conflict sources)")
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True, doc="open, merged, transferred or rejected (see Conflict states)")
+    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), doc="the staffer who asked")
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), doc="the staffer who decided")
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, doc="when it was decided (UTC)")
+    note: Mapped[str | None] = mapped_column(String(255), doc="the decider's note")
     member = relationship("Member")
     asker_org = relationship("Organization", foreign_keys=[asker_org_id])
     ancestor = relationship("Organization", foreign_keys=[ancestor_id])

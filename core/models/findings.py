@@ -22,25 +22,30 @@ LIVE_STATES = ("open", "acknowledged", "waived")
 
 
 class Finding(Audited, db.Model):
+    """What a check found about one subject, kept open until a sweep no longer finds it; staff may acknowledge or waive it."""
     __tablename__ = "finding"
     __table_args__ = (UniqueConstraint("check_code", "subject_type", "subject_id",
                                        name="uq_finding_check_subject"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    check_code: Mapped[str] = mapped_column(String(80), index=True)
-    plugin: Mapped[str] = mapped_column(String(64), default="core", server_default="core")
-    severity: Mapped[str] = mapped_column(String(16), index=True)
-    subject_type: Mapped[str] = mapped_column(String(32), default="member")
-    subject_id: Mapped[int] = mapped_column(BigInteger)
-    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
-    detail: Mapped[str] = mapped_column(String(500), default="")
-    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
-    first_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    reason: Mapped[str | None] = mapped_column(Text)
+    id: Mapped[int] = mapped_column(primary_key=True, doc="the row's id")
+    check_code: Mapped[str] = mapped_column(String(80), index=True, doc="the check that found it (`dual.unregistered`)")
+    plugin: Mapped[str] = mapped_column(String(64), default="core", server_default="core", doc="the plugin whose check found it (core for core's); orphaned when that plugin is gone")
+    severity: Mapped[str] = mapped_column(String(16), index=True, doc="the check's severity")
+    subject_type: Mapped[str] = mapped_column(String(32), default="member",
+                                              doc="what `subject_id` is: member, transfer, or the check's own subject")
+    subject_id: Mapped[int] = mapped_column(BigInteger, doc="the row found (a member's id for member checks)")
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True,
+                                               doc="the organization whose staff handle it")
+    detail: Mapped[str] = mapped_column(String(500), default="", doc="the check's one-line explanation")
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True,
+                                       doc="open, acknowledged, waived or resolved")
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, doc="when a sweep first found it (UTC)")
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, doc="when a sweep last found it (UTC)")
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, doc="when a sweep no longer found it (UTC)")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"),
+                                                      doc="the staffer who acknowledged or waived it")
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, doc="when (UTC)")
+    reason: Mapped[str | None] = mapped_column(Text, doc="the staffer's reason")
 
     org = relationship("Organization")
     decided_by = relationship("Staff")
@@ -58,12 +63,12 @@ class FindingHit(db.Model):
     """A check's rows for one run, staged so reconciliation reads them once per statement."""
     __tablename__ = "finding_hit"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(Integer)
-    check_code: Mapped[str] = mapped_column(String(80))
-    subject_id: Mapped[int] = mapped_column(BigInteger)
-    org_id: Mapped[int | None] = mapped_column(Integer)
-    detail: Mapped[str] = mapped_column(String(500), default="")
+    id: Mapped[int] = mapped_column(primary_key=True, doc="the row's id")
+    run_id: Mapped[int] = mapped_column(Integer, doc="the sweep run that staged it")
+    check_code: Mapped[str] = mapped_column(String(80), doc="the check")
+    subject_id: Mapped[int] = mapped_column(BigInteger, doc="the row found")
+    org_id: Mapped[int | None] = mapped_column(Integer, doc="its organization")
+    detail: Mapped[str] = mapped_column(String(500), default="", doc="the check's explanation")
 
 
 Index("ix_finding_hit_run_check", FindingHit.run_id, FindingHit.check_code, FindingHit.subject_id)
@@ -77,16 +82,19 @@ class SweepRun(db.Model):
     """One sweep: the city's (parent) or one community's; `stats` holds per-check counts and timings."""
     __tablename__ = "sweep_run"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("sweep_run.id"), index=True)
-    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
-    scope: Mapped[str] = mapped_column(String(32), default="city")
-    trigger: Mapped[str] = mapped_column(String(32), default="schedule")
-    state: Mapped[str] = mapped_column(String(16), default="running", index=True)
-    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    stats: Mapped[dict] = mapped_column(JSON, default=dict)
-    failures: Mapped[int] = mapped_column(default=0)
+    id: Mapped[int] = mapped_column(primary_key=True, doc="the row's id")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("sweep_run.id"), index=True,
+                                                  doc="the city-wide run this part belongs to")
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True,
+                                               doc="the organization swept (a part's)")
+    scope: Mapped[str] = mapped_column(String(32), default="city", doc="what was swept: city or `org:<id>`")
+    trigger: Mapped[str] = mapped_column(String(32), default="schedule", doc="schedule, manual or cli")
+    state: Mapped[str] = mapped_column(String(16), default="running", index=True,
+                                       doc="running, succeeded, partial or failed")
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True, doc="when it started (UTC)")
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, doc="when it ended (UTC)")
+    stats: Mapped[dict] = mapped_column(JSON, default=dict, doc="per check: rows found, opened, resolved, seconds")
+    failures: Mapped[int] = mapped_column(default=0, doc="checks that raised")
 
     org = relationship("Organization")
     parent = relationship("SweepRun", remote_side=[id])

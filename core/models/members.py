@@ -33,38 +33,49 @@ MOBILE_NOISE = re.compile(r"[\s\-()（）]")
 
 
 class Member(Audited, Timestamps, db.Model):
+    """A Party member: the one record every mode hangs its own records on. Validated before every flush."""
     __tablename__ = "member"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(search_text(60), index=True)
-    name_pinyin: Mapped[str] = mapped_column(search_text(240), default="", index=True)
-    name_initials: Mapped[str] = mapped_column(search_text(60), default="", index=True)
-    gender: Mapped[str] = mapped_column(String(8))
-    ethnicity: Mapped[str] = mapped_column(String(20), default="汉族")
-    birth_date: Mapped[dt.date] = mapped_column(Date, info=sensitive("birth_date"))
-    id_number: Mapped[str] = mapped_column(search_text(18), unique=True, info=sensitive("id_number"))
-    phone: Mapped[str | None] = mapped_column(search_text(32), index=True, info=sensitive("phone"))
-    address: Mapped[str | None] = mapped_column(String(255), info=sensitive("address"))
+    id: Mapped[int] = mapped_column(primary_key=True, doc="the row's id")
+    name: Mapped[str] = mapped_column(search_text(60), index=True, doc="姓名")
+    name_pinyin: Mapped[str] = mapped_column(search_text(240), default="", index=True,
+                                             doc="the name in pinyin, for search (written by validation)")
+    name_initials: Mapped[str] = mapped_column(search_text(60), default="", index=True,
+                                               doc="the pinyin initials, for search (written by validation)")
+    gender: Mapped[str] = mapped_column(String(8), doc="性别 (see Genders; must agree with the 身份证)")
+    ethnicity: Mapped[str] = mapped_column(String(20), default="汉族", doc="民族")
+    birth_date: Mapped[dt.date] = mapped_column(Date, doc="出生日期 (must agree with the 身份证)", info=sensitive("birth_date"))
+    id_number: Mapped[str] = mapped_column(search_text(18), unique=True,
+                                           doc="身份证 number, 18 characters with a valid check digit; sensitive", info=sensitive("id_number"))
+    phone: Mapped[str | None] = mapped_column(search_text(32), index=True, doc="联系电话; sensitive", info=sensitive("phone"))
+    address: Mapped[str | None] = mapped_column(String(255), doc="家庭住址; sensitive", info=sensitive("address"))
     # The member's own addresses for reminders.
-    email: Mapped[str | None] = mapped_column(String(254), info=sensitive("email"))
-    mobile: Mapped[str | None] = mapped_column(String(20), info=sensitive("phone"))
-    preferred_channel: Mapped[str | None] = mapped_column(String(8))
-    building: Mapped[str | None] = mapped_column(String(32))
-    unit_no: Mapped[str | None] = mapped_column(String(16))
-    room: Mapped[str | None] = mapped_column(String(16))
-    education: Mapped[str | None] = mapped_column(String(16))
-    joined_on: Mapped[dt.date] = mapped_column(Date)
-    confirmed_on: Mapped[dt.date | None] = mapped_column(Date)
-    probation_extension_months: Mapped[int] = mapped_column(default=0)
-    status: Mapped[str] = mapped_column(String(16), default="full")
-    category: Mapped[str] = mapped_column(String(32), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), info=sensitive("email"), doc="the member's own e-mail, for reminders to the member; sensitive")
+    mobile: Mapped[str | None] = mapped_column(String(20), info=sensitive("phone"), doc="the member's own mobile, for SMS reminders to the member; sensitive")
+    preferred_channel: Mapped[str | None] = mapped_column(String(8), doc="sms or email: how reminders reach the member (see Member channels)")
+    building: Mapped[str | None] = mapped_column(String(32), doc="楼栋")
+    unit_no: Mapped[str | None] = mapped_column(String(16), doc="单元")
+    room: Mapped[str | None] = mapped_column(String(16), doc="房号")
+    education: Mapped[str | None] = mapped_column(String(16), doc="学历 (see Educations)")
+    joined_on: Mapped[dt.date] = mapped_column(Date, doc="入党日期: the branch meeting's approval, the start of the 预备期")
+    confirmed_on: Mapped[dt.date | None] = mapped_column(Date, doc="转正日期; set for full members only")
+    probation_extension_months: Mapped[int] = mapped_column(default=0,
+                                                            doc="months the 预备期 was extended by (0, or 6-12)")
+    status: Mapped[str] = mapped_column(String(16), default="full", doc="probationary or full (see Member statuses)")
+    category: Mapped[str] = mapped_column(String(32), index=True,
+                                          doc="the management category, claimed by one mode (see Member categories)")
     # Set by core.members.change_category: the mode a member left, for the mode they joined.
-    previous_category: Mapped[str | None] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(20), default="active", index=True)
-    affiliation_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
-    location_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
-    liaison_group_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
-    work_unit_id: Mapped[int | None] = mapped_column(ForeignKey("work_unit.id"), index=True)
+    previous_category: Mapped[str | None] = mapped_column(String(32), doc="the category the member last left (set by core.members.change_category)")
+    state: Mapped[str] = mapped_column(String(20), default="active", index=True,
+                                       doc="active, transferred_out, suspended or deceased (see Member states); checks consider active members")
+    affiliation_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True,
+                                                       doc="所属: the organization holding the Party relationship")
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True,
+                                                    doc="所在: the community the member lives in")
+    liaison_group_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True,
+                                                         doc="the 楼寓党员联络小组 (a liaison_group under the location)")
+    work_unit_id: Mapped[int | None] = mapped_column(ForeignKey("work_unit.id"), index=True,
+                                                     doc="工作单位: the employer, if any")
 
     affiliation = relationship("Organization", foreign_keys=[affiliation_id])
     location = relationship("Organization", foreign_keys=[location_id])

@@ -33,19 +33,24 @@ def subtree_range(column, path):
 
 
 class Organization(Audited, Timestamps, db.Model):
+    """A node of the organization tree (street, community, branch, liaison group, ...); scope follows the tree."""
     __tablename__ = "organization"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
-    path: Mapped[str] = mapped_column(PathType, default="", index=True)
-    depth: Mapped[int] = mapped_column(default=0)
-    kind: Mapped[str] = mapped_column(String(32), index=True)
-    name: Mapped[str] = mapped_column(String(120))
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    address: Mapped[str | None] = mapped_column(String(255), info=sensitive(None))
-    contact_person: Mapped[str | None] = mapped_column(String(60))
-    phone: Mapped[str | None] = mapped_column(String(32), info=sensitive(None))
-    email: Mapped[str | None] = mapped_column(String(120), info=sensitive(None))
+    id: Mapped[int] = mapped_column(primary_key=True, doc="the row's id")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True,
+                                                  doc="the organization above; empty at the top of the tree")
+    path: Mapped[str] = mapped_column(PathType, default="", index=True,
+                                      doc="materialized path of ids (`.1.4.9.`): a subtree is one range scan")
+    depth: Mapped[int] = mapped_column(default=0, doc="levels below the top (0 at the top)")
+    kind: Mapped[str] = mapped_column(String(32), index=True,
+                                      doc="street, community, branch, liaison_group, ... (see Organization kinds)")
+    name: Mapped[str] = mapped_column(String(120), doc="the full name")
+    code: Mapped[str] = mapped_column(String(64), unique=True,
+                                      doc="a unique code, used by imports and the command line")
+    address: Mapped[str | None] = mapped_column(String(255), doc="its address", info=sensitive(None))
+    contact_person: Mapped[str | None] = mapped_column(String(60), doc="who to contact")
+    phone: Mapped[str | None] = mapped_column(String(32), doc="its phone", info=sensitive(None))
+    email: Mapped[str | None] = mapped_column(String(120), doc="where reminders to it are mailed", info=sensitive(None))
 
     parent = relationship("Organization", remote_side=[id], backref="children")
 

@@ -18,27 +18,32 @@ STATES = {"pending": _l("待发送"), "sending": _l("发送中"), "sent": _l("�
 
 
 class OutboxMessage(db.Model):
+    """A message to deliver through a channel; unique on (rule_code, dedup_key), so nothing is sent twice."""
     __tablename__ = "outbox"
     __table_args__ = (UniqueConstraint("rule_code", "dedup_key", name="uq_outbox_rule_code"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    rule_code: Mapped[str] = mapped_column(String(80), index=True)
-    dedup_key: Mapped[str] = mapped_column(String(200))
-    channel: Mapped[str] = mapped_column(String(32))
-    recipient: Mapped[str] = mapped_column(String(200))
-    subject: Mapped[str] = mapped_column(String(255))
-    body: Mapped[str] = mapped_column(Text, info=sensitive("text"))  # may quote a member's phone
-    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
-    bulletin_id: Mapped[int | None] = mapped_column(ForeignKey("bulletin.id"))
-    state: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    not_before: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    claim_token: Mapped[str | None] = mapped_column(String(32))
-    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    history: Mapped[list] = mapped_column(JSON, default=list)
+    id: Mapped[int] = mapped_column(primary_key=True, doc="the row's id")
+    rule_code: Mapped[str] = mapped_column(String(80), index=True,
+                                           doc="the reminder rule (or core's message kind) that made it")
+    dedup_key: Mapped[str] = mapped_column(String(200), doc="unique with `rule_code`: no reminder is sent twice")
+    channel: Mapped[str] = mapped_column(String(32), doc="the channel that delivers it (email, inbox, or a plugin's)")
+    recipient: Mapped[str] = mapped_column(String(200), doc="the address, in the channel's terms")
+    subject: Mapped[str] = mapped_column(String(255), doc="the subject")
+    body: Mapped[str] = mapped_column(Text, doc="the body", info=sensitive("text"))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True,
+                                               doc="the organization it concerns")
+    bulletin_id: Mapped[int | None] = mapped_column(ForeignKey("bulletin.id"), doc="the bulletin attached, if any")
+    state: Mapped[str] = mapped_column(String(16), default="pending",
+                                       doc="pending, sending, sent or dead (see Outbox states)")
+    attempts: Mapped[int] = mapped_column(default=0, doc="delivery attempts so far")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, doc="when it was decided (UTC)")
+    not_before: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow,
+                                                    doc="not sent before this moment (UTC; the sending window)")
+    claim_token: Mapped[str | None] = mapped_column(String(32), doc="the delivering worker's claim")
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, doc="when the claim was taken (UTC)")
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, doc="when it was sent (UTC)")
+    last_error: Mapped[str | None] = mapped_column(Text, doc="the last delivery error")
+    history: Mapped[list] = mapped_column(JSON, default=list, doc="every attempt: when and what happened")
 
     org = relationship("Organization")
     bulletin = relationship("Bulletin")
@@ -55,12 +60,13 @@ class InboxItem(db.Model):
     """A message in a staffer's in-app inbox; one per outbox row, so a repeat cannot show twice."""
     __tablename__ = "inbox_item"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
-    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), unique=True)
-    subject: Mapped[str] = mapped_column(String(255))
-    body: Mapped[str] = mapped_column(Text, info=sensitive("text"))  # may quote a member's phone
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    id: Mapped[int] = mapped_column(primary_key=True, doc="the row's id")
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True, doc="the staffer it is for")
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), unique=True,
+                                           doc="the outbox message delivered here")
+    subject: Mapped[str] = mapped_column(String(255), doc="the subject")
+    body: Mapped[str] = mapped_column(Text, doc="the body", info=sensitive("text"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, doc="when it arrived (UTC)")
+    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime, doc="when the staffer opened it (UTC)")
 
     staff = relationship("Staff")

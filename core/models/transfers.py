@@ -17,22 +17,31 @@ STATES = {"issued": _l("已开具"), "received": _l("已接收"), "completed": _
 
 
 class Transfer(Audited, Timestamps, db.Model):
+    """A relationship transfer (组织关系转接) with its letter (介绍信), its validity and its receipt (回执)."""
     __tablename__ = "transfer"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
-    direction: Mapped[str] = mapped_column(String(16))
-    within_city: Mapped[bool] = mapped_column(default=True)
-    from_org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
-    from_org_name: Mapped[str | None] = mapped_column(String(120))
-    to_org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
-    to_org_name: Mapped[str | None] = mapped_column(String(120))
-    letter_no: Mapped[str] = mapped_column(String(40), unique=True)
-    issued_on: Mapped[dt.date] = mapped_column(Date)
-    valid_until: Mapped[dt.date] = mapped_column(Date, index=True)
-    received_on: Mapped[dt.date | None] = mapped_column(Date)
-    receipt_returned_on: Mapped[dt.date | None] = mapped_column(Date)
-    state: Mapped[str] = mapped_column(String(16), default="issued", index=True)
+    id: Mapped[int] = mapped_column(primary_key=True, doc="the row's id")
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True,
+                                           doc="the member whose relationship moves")
+    direction: Mapped[str] = mapped_column(String(16), doc="in, out or internal (see Transfer directions)")
+    within_city: Mapped[bool] = mapped_column(default=True,
+                                              doc="whether both ends are in the city (the letter's validity depends on it)")
+    from_org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"),
+                                                    doc="the issuing organization, when it is in the system")
+    from_org_name: Mapped[str | None] = mapped_column(String(120),
+                                                      doc="the issuing organization's name, when it is not")
+    to_org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"),
+                                                  doc="the receiving organization, when it is in the system")
+    to_org_name: Mapped[str | None] = mapped_column(String(120),
+                                                    doc="the receiving organization's name, when it is not")
+    letter_no: Mapped[str] = mapped_column(String(40), unique=True, doc="the 介绍信 number")
+    issued_on: Mapped[dt.date] = mapped_column(Date, doc="the day the letter was issued")
+    valid_until: Mapped[dt.date] = mapped_column(Date, index=True, doc="the letter's last valid day")
+    received_on: Mapped[dt.date | None] = mapped_column(Date,
+                                                        doc="the day the receiving organization took the member in")
+    receipt_returned_on: Mapped[dt.date | None] = mapped_column(Date, doc="the day the 回执 came back")
+    state: Mapped[str] = mapped_column(String(16), default="issued", index=True,
+                                       doc="issued, received, completed or cancelled (see Transfer states)")
 
     member = relationship("Member", backref="transfers")
     from_org = relationship("Organization", foreign_keys=[from_org_id])

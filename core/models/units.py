@@ -18,17 +18,18 @@ KINDS = {
 
 
 class WorkUnit(Audited, Timestamps, db.Model):
+    """An employer (工作单位); its in-service members are managed by 双管."""
     __tablename__ = "work_unit"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
-    kind: Mapped[str] = mapped_column(String(32), index=True)
-    address: Mapped[str | None] = mapped_column(String(255), info=sensitive(None))
+    id: Mapped[int] = mapped_column(primary_key=True, doc="the row's id")
+    name: Mapped[str] = mapped_column(String(120), unique=True, doc="the employer's full name")
+    kind: Mapped[str] = mapped_column(String(32), index=True, doc="state_owned, private, ... (see Work unit kinds)")
+    address: Mapped[str | None] = mapped_column(String(255), doc="its address", info=sensitive(None))
     # The unit's own Party organization: the addressee of 双向反馈 and of 通报.
-    party_org_name: Mapped[str | None] = mapped_column(String(120))
-    contact_person: Mapped[str | None] = mapped_column(String(60))
-    phone: Mapped[str | None] = mapped_column(String(32), info=sensitive(None))
-    email: Mapped[str | None] = mapped_column(String(120), info=sensitive(None))
+    party_org_name: Mapped[str | None] = mapped_column(String(120), doc="its own Party organization's name")
+    contact_person: Mapped[str | None] = mapped_column(String(60), doc="who to contact there")
+    phone: Mapped[str | None] = mapped_column(String(32), doc="its phone", info=sensitive(None))
+    email: Mapped[str | None] = mapped_column(String(120), doc="where its bulletins and feedback go", info=sensitive(None))
 
     def __str__(self):
         return self.name

@@ -4,8 +4,7 @@ import datetime as dt
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, or_, select
 
-from core.models import Member
-from core.plugin_api import BulletinSection, db
+from core.plugin_api import BulletinSection, Member, db
 
 from .models import DIRECTIONS, REASONS, Card, Contact, MobileRecord, Station
 from .reminders import lost_contact_condition

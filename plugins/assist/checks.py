@@ -9,10 +9,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
-from core import rules
-from core.checks import sql_message
-from core.models import Member, Transfer
-from core.plugin_api import Check
+from core.plugin_api import Check, Member, Transfer, add_months, sql_message
 
 from .models import Card, Contact, MobileRecord, Station, TempRelation
 
@@ -27,8 +24,8 @@ def member_org():
 
 def latest_start(deadline, months):
     """The latest day d with add_months(d, months) <= deadline: away since d means `months` or more."""
-    day = rules.add_months(deadline, -months)
-    while rules.add_months(day + dt.timedelta(days=1), months) <= deadline:
+    day = add_months(deadline, -months)
+    while add_months(day + dt.timedelta(days=1), months) <= deadline:
         day += dt.timedelta(days=1)
     return day
 

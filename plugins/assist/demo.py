@@ -4,9 +4,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core import rules
-from core.models import Member, Organization
-from core.plugin_api import insert_rows
+from core.plugin_api import Member, Organization, add_months, insert_rows
 
 from .models import Card, Contact, MobileRecord, Station, TempRelation
 
@@ -24,7 +22,7 @@ def load(session, demo):
     rng, fake, today = demo.random, demo.faker, demo.today
     homes = dict(session.execute(select(Member.id, Member.location_id).where(
         Member.category.in_(("mobile_out", "mobile_in")))).all())
-    cut = (today - rules.add_months(today, -6)).days  # away this many days or more: six months or more
+    cut = (today - add_months(today, -6)).days  # away this many days or more: six months or more
     records, plan = [], {}
     for direction, category in (("out", "mobile_out"), ("in", "mobile_in")):
         for mid in demo.members.get(category, []):
@@ -109,7 +107,7 @@ def load(session, demo):
             issued = max(since, today - dt.timedelta(days=rng.randint(30, 300)))
             cards.append({"number": f"金流证〔{issued.year}〕{number:04d}号", "member_id": mid,
                           "issuing_org_id": homes.get(mid), "issued_on": issued,
-                          "valid_until": rules.add_months(issued, 12), "checked_on": None, "returned_on": None})
+                          "valid_until": add_months(issued, 12), "checked_on": None, "returned_on": None})
         elif long_away and roll < 0.75:
             relations.append({"member_id": mid, "record_id": rid, "branch_id": None,
                               "branch_name": f"{rng.choice(PLACES)}{fake.street_name()}社区党支部",
@@ -120,7 +118,7 @@ def load(session, demo):
             issued = max(since, today - dt.timedelta(days=rng.randint(400, 700)))
             cards.append({"number": f"金流证〔{issued.year}〕{number:04d}号", "member_id": mid,
                           "issuing_org_id": homes.get(mid), "issued_on": issued,
-                          "valid_until": min(rules.add_months(issued, 12), today - dt.timedelta(days=1)),
+                          "valid_until": min(add_months(issued, 12), today - dt.timedelta(days=1)),
                           "checked_on": None, "returned_on": None})
         # else gap: away 6 months or more with nothing arranged
     insert_rows(session, Contact.__table__, contacts)

@@ -12,10 +12,8 @@ from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from core.pdf import new_pdf
-from core.models import Activity, Attendance, Member, Organization
-from core.plugin_api import Book, db, shown
-from core.reminders import template_environment
+from core.plugin_api import (Activity, Attendance, Book, Member, Organization, db, new_pdf, shown,
+                             template_environment)
 
 from .models import DIRECTIONS, METHODS, PARTIES, REASONS, RECORD_STATES, Card, Contact, MobileRecord, TempRelation
 

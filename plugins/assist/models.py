@@ -9,11 +9,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from core.errors import ValidationError
-from core.models import Organization
-from core.models.base import Audited, Timestamps
-from core.plugin_api import db
-from core.plugin_api import sensitive
+from core.plugin_api import Audited, Organization, Timestamps, ValidationError, db, sensitive
 
 DIRECTIONS = {"out": _l("流出"), "in": _l("流入")}
 REASONS = {"work": _l("务工"), "business": _l("经商"), "study": _l("求学"), "family": _l("随迁"),

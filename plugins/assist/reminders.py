@@ -8,8 +8,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, cast, func, literal, or_, select, union_all
 
-from core.models import Member, Organization
-from core.plugin_api import ReminderRule, db, member_address
+from core.plugin_api import Member, Organization, ReminderRule, db, member_address
 
 from .checks import _Renewal, last_contact, member_org, other_party, reported_this_year, year_start
 from .models import Card, Contact, MobileRecord

@@ -5,9 +5,8 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from core.errors import ValidationError
-from core.models import Organization, Transfer
-from core.plugin_api import ScopedModelView, db
+from core.plugin_api import (Organization, ScopedModelView, Transfer, ValidationError, db, enqueue_rows,
+                             sending_time, utcnow)
 
 from . import ledger
 from .models import (DIRECTIONS, METHODS, PARTIES, REASONS, RECORD_STATES, Card, Contact, MobileRecord, Station,
@@ -90,22 +89,20 @@ class ContactView(ScopedModelView):
 
 def send_feedback(contact):
     """Mail the collected situation to the other side's organization, through the outbox (sent once)."""
-    from core import reminders
-    from core.models.base import utcnow
     record = contact.record
     address = record.other_email or (record.other_org.email if record.other_org else None)
     if not address:
         flash(_("对方党组织没有电子邮箱，反馈未发送"), "warning")
         return None
     now = utcnow()
-    ids = reminders.enqueue_rows([{
+    ids = enqueue_rows([{
         "rule_code": "assist.feedback", "dedup_key": f"contact:{contact.id}", "channel": "email",
         "recipient": address,
         "subject": _("流动党员%(n)s情况反馈", n=record.member.name),
         "body": _("%(o)s：\n\n%(n)s在本地期间的情况（%(d)s）：\n%(f)s\n", o=record.other_side,
                   n=record.member.name, d=contact.contacted_on.isoformat(), f=contact.feedback),
         "org_id": record.member.location_id or record.member.affiliation_id, "state": "pending", "attempts": 0,
-        "created_at": now, "not_before": reminders.sending_time(now), "history": []}])
+        "created_at": now, "not_before": sending_time(now), "history": []}])
     if ids:
         contact.feedback_outbox_id = ids[0]
     return ids

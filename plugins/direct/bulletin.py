@@ -6,8 +6,7 @@ import datetime as dt
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, distinct, exists, func, or_, select
 
-from core.models import Member, Organization
-from core.plugin_api import BulletinSection, db
+from core.plugin_api import BulletinSection, Member, Organization, db
 
 from .models import GOODS, Card, Pairing, Rating, Visit, Zone, ZoneBuilding
 

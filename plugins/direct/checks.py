@@ -7,9 +7,7 @@ import datetime as dt
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, exists, func, literal, or_, select
 
-from core.checks import sql_message
-from core.models import Member
-from core.plugin_api import Check
+from core.plugin_api import Check, Member, sql_message
 
 from .models import Card, Pairing, Rating, Visit, Zone, ZoneResponsible
 

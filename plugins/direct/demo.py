@@ -6,8 +6,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from core.models import Member, Organization
-from core.plugin_api import insert_rows
+from core.plugin_api import Member, Organization, insert_rows
 
 from . import SETTINGS
 from .checks import rating_year

@@ -10,11 +10,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import Boolean, Date, ForeignKey, String, Text, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from core.errors import ValidationError
-from core.models import Member, Organization
-from core.models.base import Audited, Timestamps
-from core.plugin_api import db
-from core.plugin_api import sensitive
+from core.plugin_api import Audited, Member, Organization, Timestamps, ValidationError, db, sensitive
 
 # The five roles of a responsibility card, in the article's order.
 ROLES = {

@@ -1,7 +1,7 @@
 """The responsibility card (责任卡) as a one-page A6-landscape-ish PDF, with the CJK font core's bulletins use."""
 from flask_babel import gettext as _
 
-from core.pdf import new_pdf
+from core.plugin_api import new_pdf
 
 from .models import ROLES
 

@@ -7,8 +7,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, cast, func, literal, select
 
-from core.models import Member, Organization, Staff
-from core.plugin_api import ReminderRule, member_address
+from core.plugin_api import Member, Organization, ReminderRule, Staff, member_address
 
 from .checks import active_pairings, last_visits
 from .models import Card, Pairing

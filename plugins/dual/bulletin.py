@@ -2,8 +2,7 @@
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
-from core.models import Activity, Attendance, Member, Organization
-from core.plugin_api import BulletinSection, db
+from core.plugin_api import Activity, Attendance, BulletinSection, Member, Organization, db
 
 from .models import GRADES, Evaluation, Feedback, Post, Registration, Service, registered_during
 

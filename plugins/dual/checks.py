@@ -4,9 +4,7 @@ import datetime as dt
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import BigInteger, and_, cast, exists, func, literal, select
 
-from core.checks import sql_message
-from core.models import Member, WorkUnit
-from core.plugin_api import Check
+from core.plugin_api import Check, Member, WorkUnit, sql_message
 
 from . import rules
 from .models import Evaluation, Feedback, OpinionRequest, Post, Registration, Service, registered_during

@@ -5,10 +5,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core import idcard
-from core.rules import add_months
-from core.models import Activity, Attendance, Member, Organization, WorkUnit
-from core.plugin_api import insert_rows
+from core.plugin_api import (Activity, Attendance, Member, Organization, WorkUnit, add_months, insert_rows,
+                             make_id_number)
 
 from . import rules
 from .models import (POST_NAMES, Evaluation, Feedback, OpinionRequest, Post, Registration, Service, Signup,
@@ -136,7 +134,7 @@ def load(session, demo):
         signups.append({"org_id": rng.choice(demo.community_ids),
                         "name": demo.faker.last_name() + (demo.faker.first_name_male() if gender == "male"
                                                           else demo.faker.first_name_female()),
-                        "id_number": idcard.make_number("620302", birth, 400 + n, gender),
+                        "id_number": make_id_number("620302", birth, 400 + n, gender),
                         "phone": demo.faker.phone_number(), "employer": rng.choice(list(units.values())),
                         "submitted_at": dt.datetime.combine(today - dt.timedelta(days=rng.randint(0, 10)), dt.time(10)),
                         "address": "demo", "state": "pending", "registration_id": None, "note": None})

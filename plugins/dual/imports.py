@@ -19,12 +19,11 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from core import identity, roster, scope
-from core.errors import ValidationError
-from core.models import Member, Organization, WorkUnit
-from core.models.base import utcnow
-from core.models.members import GENDERS
-from core.plugin_api import db, insert_rows
+from core.plugin_api import (GENDERS, ImportRefused, ImportReport, MEMBER_ORG_COLUMNS, Member, Organization,
+                             PROGRESS_EVERY, RowError, ValidationError, WorkUnit, cell_text, db,
+                             header_fields, identity_linkable, identity_refusal, import_error_report_xlsx,
+                             import_template_xlsx, insert_rows, orgs_inside, parse_cell_date, read_table,
+                             record_import, refer_identities, run_import, scope_clause, utcnow)
 
 from .models import Registration
 
@@ -61,7 +60,7 @@ CHUNK = 1000
 
 
 @dataclass
-class Report(roster.Report):
+class Report(ImportReport):
     """`created` holds the members to create; `registrations` the registrations (new members' by 身份证)."""
     created: list = field(default_factory=list)
     registrations: list = field(default_factory=list)
@@ -94,14 +93,14 @@ class Lookup:
         self.orgs = {}
         for oid, name, code, kind in db.session.execute(
                 select(Organization.id, Organization.name, Organization.code, Organization.kind)
-                .where(scope.clause(Organization, staff))):
+                .where(scope_clause(Organization, staff))):
             # Light stand-ins: the models' rules read kind and name, and nothing is flushed.
             stand_in = Organization(kind=kind, name=name, code=code)
             stand_in.id = oid
             self.orgs[name] = self.orgs[code] = stand_in
         self.units = dict(db.session.execute(select(WorkUnit.name, WorkUnit.id)).all())
         if employer and employer not in self.units:
-            raise roster.ImportRefused(_("找不到工作单位“%(v)s”", v=employer))
+            raise ImportRefused(_("找不到工作单位“%(v)s”", v=employer))
         self.employer = employer
 
 
@@ -109,17 +108,17 @@ def validate(data, filename, staff, employer=None, progress=None):
     """Read and check every row; nothing is written but the identity conflicts found. `employer` (a unit's
     name) stands for a missing or empty 工作单位 column. Returns a Report; `progress(rows read)` as in core.roster."""
     report = Report(filename=filename, checksum=hashlib.sha256(data).hexdigest())
-    headers, rows = roster.read_table(data, filename, COLUMNS)
+    headers, rows = read_table(data, filename, COLUMNS)
     report.headers = headers
-    fields = roster.header_fields(headers, COLUMNS)
+    fields = header_fields(headers, COLUMNS)
     missing = [COLUMNS[f][0] for f in REQUIRED + (() if employer else ("work_unit",)) if f not in fields]
     if missing:
-        raise roster.ImportRefused(_("缺少必需的列：%(c)s", c="、".join(missing)))
+        raise ImportRefused(_("缺少必需的列：%(c)s", c="、".join(missing)))
     lookup = Lookup(staff, employer)
     parsed, seen = [], {}
     for n, cells in rows:
         report.rows += 1
-        if progress and report.rows % roster.PROGRESS_EVERY == 0:
+        if progress and report.rows % PROGRESS_EVERY == 0:
             progress(report.rows)
         row = _row(n, {f: cells[i] if i < len(cells) else None for i, f in enumerate(fields) if f}, lookup)
         number = row.member.id_number
@@ -132,7 +131,7 @@ def validate(data, filename, staff, employer=None, progress=None):
             parsed.append(row)
     _against_database(parsed, report, staff)
     report.errors.sort(key=lambda e: e.row)
-    identity.refer_all(report.referrals, staff, "dual_import")
+    refer_identities(report.referrals, staff, "dual_import")
     return report
 
 
@@ -140,18 +139,18 @@ def _row(n, values, lookup):
     errors, dates = [], {}
     for name in DATE_FIELDS:
         try:
-            dates[name] = roster.parse_date(values.get(name))
+            dates[name] = parse_cell_date(values.get(name))
         except ValueError as exc:
             errors.append((name, str(exc)))
-    text = {name: roster.cell_text(values.get(name)) or None for name in ("name", "id_number", "phone", "address")}
-    gender = roster.cell_text(values.get("gender"))
+    text = {name: cell_text(values.get(name)) or None for name in ("name", "id_number", "phone", "address")}
+    gender = cell_text(values.get("gender"))
     if gender and gender not in GENDER_TITLES:
         errors.append(("gender", _("“%(v)s”不是可用的%(f)s", v=gender, f=COLUMNS["gender"][0])))
-    community = roster.cell_text(values.get("community"))
+    community = cell_text(values.get("community"))
     org = lookup.orgs.get(community)
     if community and org is None:
         errors.append(("community", _("找不到社区“%(v)s”，或不在您的管理范围内", v=community)))
-    unit = roster.cell_text(values.get("work_unit")) or lookup.employer
+    unit = cell_text(values.get("work_unit")) or lookup.employer
     if not unit:
         errors.append(("work_unit", _("工作单位不能为空")))
     elif unit not in lookup.units:
@@ -180,7 +179,7 @@ def _columns(exc):
 
 
 def _report(report, row, errors):
-    report.errors.extend(roster.RowError(row.n, COLUMNS[name][0], row.values.get(name), message)
+    report.errors.extend(RowError(row.n, COLUMNS[name][0], row.values.get(name), message)
                          for name, message in errors)
 
 
@@ -203,12 +202,12 @@ def _against_database(parsed, report, staff):
                 .join(Organization, Organization.id == Registration.org_id)
                 .where(Registration.member_id.in_(chunk), Registration.state == "registered")):
             registered.setdefault(member_id, {})[org_id] = org_name
-    inside = scope.orgs_inside({getattr(r, c) for r in existing.values() for c in scope.MEMBER_ORG_COLUMNS}
+    inside = orgs_inside({getattr(r, c) for r in existing.values() for c in MEMBER_ORG_COLUMNS}
                                | {org_id for orgs in registered.values() for org_id in orgs}, staff)
     for row in parsed:
         old = existing.get(row.member.id_number)
-        if old is not None and not identity.linkable(old._asdict(), inside):
-            _report(report, row, [("id_number", identity.refusal())])
+        if old is not None and not identity_linkable(old._asdict(), inside):
+            _report(report, row, [("id_number", identity_refusal())])
             report.referrals.append((old.id, old.id_number, row.member.name))
             continue
         errors = list(row.errors)
@@ -268,7 +267,7 @@ def commit(data, filename, staff, employer=None, progress=None):
                  "left_on": None, "created_at": now, "updated_at": now}
                 for r, card in zip(report.registrations, _card_numbers(report.registrations))]
         insert_rows(db.session, registrations, rows)
-        roster.record_import("dual_registration", filename, report, employer=employer)
+        record_import("dual_registration", filename, report, employer=employer)
     except Exception:
         db.session.rollback()
         raise
@@ -294,16 +293,15 @@ def _card_numbers(registrations):
 
 
 def template_xlsx():
-    return roster.template_xlsx(COLUMNS, EXPLANATION, "在职党员名单")
+    return import_template_xlsx(COLUMNS, EXPLANATION, "在职党员名单")
 
 
 def error_report_xlsx(data, filename, report):
-    return roster.error_report_xlsx(data, filename, report, COLUMNS)
+    return import_error_report_xlsx(data, filename, report, COLUMNS)
 
 
 def register_cli(cli):
     """`wuguan import registrations FILE`, beside core's `wuguan import members`."""
-    from core.cli import run_import
 
     @cli.commands["import"].command("registrations")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))

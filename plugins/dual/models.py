@@ -11,11 +11,8 @@ from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Numeric, Stri
                         and_, event, exists, or_, select)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from core import idcard, periods
-from core.errors import ValidationError
-from core.models.base import Audited, Timestamps, utcnow
-from core.plugin_api import db
-from core.plugin_api import sensitive
+from core.plugin_api import (Audited, Timestamps, ValidationError, db, parse_id_number, parse_period,
+                             sensitive, utcnow)
 
 REGISTRATION_STATES = {"registered": _l("在册"), "left": _l("已离开")}
 GRADES = {"excellent": _l("优秀"), "qualified": _l("合格"), "basic": _l("基本合格"), "unqualified": _l("不合格")}
@@ -161,7 +158,7 @@ class Evaluation(Audited, Timestamps, db.Model):
 
         period = None
         try:
-            period = periods.parse(self.period)
+            period = parse_period(self.period)
             if period.kind == "month":
                 raise ValidationError.single("period", _("评价期间应为年度（如2026）或季度（如2026-Q3）"))
             self.period = period.label
@@ -222,7 +219,7 @@ class Feedback(Audited, Timestamps, db.Model):
     def validate(self):
         errors = {}
         try:
-            period = periods.parse(self.period)
+            period = parse_period(self.period)
             if period.kind != "quarter":
                 errors["period"] = [_("反馈期间应为季度，如2026-Q3")]
             else:
@@ -298,7 +295,7 @@ class Signup(Audited, Timestamps, db.Model):
         if not (self.name or "").strip():
             errors["name"] = [_("姓名不能为空")]
         try:
-            self.id_number = idcard.parse(self.id_number).number
+            self.id_number = parse_id_number(self.id_number).number
         except ValidationError as exc:
             errors.update(exc.errors)
         if not (self.phone or "").strip():

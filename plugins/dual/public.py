@@ -12,10 +12,7 @@ from sqlalchemy import func, select
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from core.errors import ValidationError
-from core.models import Organization
-from core.models.base import utcnow
-from core.plugin_api import db
+from core.plugin_api import Organization, ValidationError, db, utcnow
 
 from .models import Signup
 

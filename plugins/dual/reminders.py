@@ -4,9 +4,8 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, cast, exists, func, literal, select
 
-from core.rules import add_months
-from core.models import Member, Organization, WorkUnit
-from core.plugin_api import ReminderRule, member_address
+from core.plugin_api import (Member, Organization, ReminderRule, WorkUnit, add_months, last_complete_period,
+                             member_address)
 
 from . import rules
 from .checks import arrived_before, registered_here
@@ -84,7 +83,7 @@ def _following(period):
 
 def feedback_due(ctx):
     """After each quarter, each community that still owes employers its feedback."""
-    quarter = rules.periods.last_complete("quarter", ctx.today)
+    quarter = last_complete_period("quarter", ctx.today)
     sent = exists().where(Feedback.org_id == Registration.org_id, Feedback.work_unit_id == Member.work_unit_id,
                           Feedback.period == quarter.label, Feedback.sent_on.is_not(None))
     return (select(Organization.email.label("recipient"), _key("feedback", Organization.id, quarter.label),

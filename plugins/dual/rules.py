@@ -1,7 +1,7 @@
 """双管's settings and the periods its checks, reminders and demo data agree on."""
 import datetime as dt
 
-from core import periods
+from core.plugin_api import last_complete_period, parse_period
 
 DEFAULTS = {
     # An in-service member living in a community registers with it within this many days of arriving.
@@ -26,7 +26,7 @@ PAIR_BASE = 1_000_000
 
 
 def quarter_of(day):
-    return periods.parse(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+    return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
 
 
 def service_window(today, settings):
@@ -38,9 +38,9 @@ def service_window(today, settings):
 
 def evaluation_due_period(today, settings):
     """The evaluation period that ended most recently."""
-    return periods.last_complete(settings["evaluation_period"], today)
+    return last_complete_period(settings["evaluation_period"], today)
 
 
 def feedback_due_quarter(today, settings):
     """The latest quarter whose feedback is due by `today`."""
-    return periods.last_complete("quarter", today - dt.timedelta(days=settings["feedback_due_days"]))
+    return last_complete_period("quarter", today - dt.timedelta(days=settings["feedback_due_days"]))

@@ -8,12 +8,10 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import identity, scope
-from core.admin.views.imports import ImportView, UploadForm
-from core.admin.views.labels import choice_formatter, choice_list
-from core.errors import ValidationError
-from core.models import Member, Organization, WorkUnit
-from core.plugin_api import ScopedModelView, db
+from core.plugin_api import (ImportView, MEMBER_ORG_COLUMNS, Member, Organization, ScopedModelView,
+                             UploadForm, ValidationError, WorkUnit, choice_formatter, choice_list, db,
+                             identity_linkable, identity_refusal, normalized_id_number, orgs_inside,
+                             refer_identity)
 
 from . import imports
 from .models import (GRADES, REGISTRATION_STATES, SIGNUP_STATES, Evaluation, Feedback, OpinionRequest, Post,
@@ -126,14 +124,14 @@ class SignupView(DualView):
         other is refused in the same words, and one held or living elsewhere goes to the conflict queue."""
         ids, approved = self.coerce_ids(ids), 0
         for signup in self.get_query().filter(Signup.id.in_(ids), Signup.state == "pending").all():
-            member = db.session.scalar(select(Member).where(Member.id_number == identity.normalized(signup.id_number)))
-            values = {c: getattr(member, c) for c in scope.MEMBER_ORG_COLUMNS} if member else {}
-            reachable = member is not None and identity.linkable(values, scope.orgs_inside(values.values()))
+            member = db.session.scalar(select(Member).where(Member.id_number == normalized_id_number(signup.id_number)))
+            values = {c: getattr(member, c) for c in MEMBER_ORG_COLUMNS} if member else {}
+            reachable = member is not None and identity_linkable(values, orgs_inside(values.values()))
             if not reachable or member.category != "in_service" or member.name != signup.name:
                 if member is not None and not reachable:
-                    identity.refer(member.id, member.id_number, current_user, "dual_signup", signup.name)
+                    refer_identity(member.id, member.id_number, current_user, "dual_signup", signup.name)
                     db.session.commit()
-                flash(_("“%(n)s”的报到申请无法在本组织批准：%(r)s", n=signup.name, r=identity.refusal()), "error")
+                flash(_("“%(n)s”的报到申请无法在本组织批准：%(r)s", n=signup.name, r=identity_refusal()), "error")
                 continue
             registration = Registration(member=member, org=signup.org, registered_on=dt.date.today(),
                                         card_no=f"ZZ{signup.id:06d}", state="registered")

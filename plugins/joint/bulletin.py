@@ -5,8 +5,7 @@ import datetime as dt
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, literal, select
 
-from core.models import Member, Organization
-from core.plugin_api import BulletinSection, db
+from core.plugin_api import BulletinSection, Member, Organization, db
 
 from .checks import former_unit, years_before
 from .models import HEALTH, TASKS, JointHardship, JointProfile, JointVisit

@@ -4,8 +4,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core.models import Member
-from core.plugin_api import insert_rows
+from core.plugin_api import Member, insert_rows
 
 from .models import (FRAIL, TASKS, JointAgreement, JointHardship, JointHardshipAction, JointProfile, JointVisit,
                      task_field)

@@ -5,10 +5,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import Boolean, Date, ForeignKey, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from core.errors import ValidationError
-from core.models.base import Audited, Timestamps
-from core.plugin_api import db
-from core.plugin_api import sensitive
+from core.plugin_api import Audited, Member, Organization, Timestamps, ValidationError, db, sensitive
 
 HEALTH = {"good": _l("良好"), "fair": _l("一般"), "poor": _l("较差"), "bedridden": _l("卧床")}
 FRAIL = ("poor", "bedridden")
@@ -68,7 +65,6 @@ class JointProfile(Audited, Timestamps, db.Model):
         errors = _Errors()
         member = self.member
         if member is None and self.member_id is not None:
-            from core.models import Member
             member = db.session.get(Member, self.member_id)
         if member is None:
             errors.fail("member", _("须选择离退休党员"))
@@ -136,7 +132,6 @@ class JointAgreement(Audited, Timestamps, db.Model):
     def validate(self):
         errors = _Errors()
         if self.org is None and self.org_id is not None:
-            from core.models import Organization
             self.org = db.session.get(Organization, self.org_id)
         if self.org is None:
             errors.fail("org", _("须选择社区"))

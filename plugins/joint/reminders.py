@@ -4,8 +4,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, String, and_, case, cast, extract, func, literal, or_, select
 
-from core.models import Member, Organization
-from core.plugin_api import ReminderRule
+from core.plugin_api import Member, Organization, ReminderRule
 
 from .checks import hardships_without_action, is_priority, member_org
 from .models import JointHardship, JointProfile

@@ -8,11 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from wtforms import SelectMultipleField
 
-from core import scope
-from core.admin.scoped import StaffOnly, visible
-from core.models import Member, Organization
-from core.models.members import EDUCATIONS
-from core.plugin_api import ScopedModelView, db
+from core.plugin_api import (EDUCATIONS, Member, Organization, Panel, ScopedModelView, StaffOnly, db,
+                             scope_clause, visible)
 
 from .checks import years_before
 from .models import (HARDSHIP_KINDS, HARDSHIP_STATES, HEALTH, OCCASIONS, TASKS, JointAgreement, JointHardship,
@@ -174,7 +171,7 @@ class MatchingView(StaffOnly, BaseView):
         stairs = request.args.get("stairs") == "1"
         rows, searched = [], bool(task or expertise)
         if searched:
-            conditions = [Member.category == "retired", Member.state == "active", scope.clause(Member),
+            conditions = [Member.category == "retired", Member.state == "active", scope_clause(Member),
                           JointProfile.health.in_(("good",) if good_only else ("good", "fair"))]
             if org_id:
                 conditions.append(or_(Member.location_id == org_id,
@@ -214,7 +211,6 @@ def add_views(admin):
 
 def panel(member):
     """The member's page: profile, visits and hardships."""
-    from core.plugin_api import Panel
     profile = db.session.scalar(select(JointProfile).where(JointProfile.member_id == member.id))
     visits = db.session.scalars(select(JointVisit).where(JointVisit.member_id == member.id)
                                 .order_by(JointVisit.visited_on.desc()).limit(20)).all()

@@ -4,8 +4,7 @@ import datetime as dt
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 
-from core.models import Member
-from core.plugin_api import BulletinSection, db
+from core.plugin_api import BulletinSection, Member, db
 
 from .checks import five_ones_done
 from .models import CATEGORIES, FIVE_ONES, REASONS, FiveOnes, Referral, TakeoverRecord, Training

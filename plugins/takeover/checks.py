@@ -4,10 +4,7 @@ import datetime as dt
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, literal, or_, select, true
 
-from core.checks import sql_message
-from core.models import Activity, Attendance, Member, Transfer
-from core.plugin_api import Check
-from core.rules import add_months
+from core.plugin_api import Activity, Attendance, Check, Member, Transfer, add_months, sql_message
 
 from .models import CATEGORIES, FIVE_ONES, FiveOnes, Referral, TakeoverRecord
 

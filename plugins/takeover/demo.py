@@ -4,8 +4,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core.models import Member, Transfer
-from core.plugin_api import insert_rows
+from core.plugin_api import Member, Transfer, insert_rows
 
 from .models import CATEGORIES, FIVE_ONES, BranchDistance, FiveOnes, Referral, TakeoverRecord, Training
 

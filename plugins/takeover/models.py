@@ -6,9 +6,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from core.errors import ValidationError
-from core.models.base import Audited, Timestamps
-from core.plugin_api import db
+from core.plugin_api import Audited, Member, Organization, Timestamps, ValidationError, db
 
 CATEGORIES = ("laid_off", "contract_ended", "demobilized", "graduate")
 REASONS = {
@@ -53,7 +51,6 @@ class TakeoverRecord(Audited, Timestamps, db.Model):
         return f"{self.member}" if self.member else str(self.id)
 
     def validate(self):
-        from core.models import Member, Organization
         errors = {}
 
         def fail(field, message):
@@ -215,7 +212,6 @@ class BranchDistance(Audited, Timestamps, db.Model):
     branch = relationship("Organization", foreign_keys=[branch_id])
 
     def validate(self):
-        from core.models import Organization
         errors = {}
         community = self.community or (db.session.get(Organization, self.community_id) if self.community_id else None)
         branch = self.branch or (db.session.get(Organization, self.branch_id) if self.branch_id else None)

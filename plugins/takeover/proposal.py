@@ -1,9 +1,7 @@
 """就近: the branches a member may be taken into, nearest to the member's building first."""
 from sqlalchemy import and_, case, select
 
-from core.admin.scoped import visible
-from core.models import Organization
-from core.plugin_api import db
+from core.plugin_api import Organization, db, visible
 
 from .models import BRANCH_KINDS, BranchDistance
 

@@ -3,8 +3,7 @@ their own channel (core's `member_address`), that their thought report is due.""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, cast, func, literal, select
 
-from core.models import Member, Organization
-from core.plugin_api import ReminderRule, member_address
+from core.plugin_api import Member, Organization, ReminderRule, member_address
 
 from .checks import five_ones_done, taken_over, unassigned_since
 from .models import CATEGORIES, FIVE_ONES, FiveOnes, TakeoverRecord

@@ -5,8 +5,7 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
-from core.models import Member
-from core.plugin_api import ScopedModelView, db
+from core.plugin_api import Member, ScopedModelView, db, plugin_host, scope_clause
 
 from .models import FIVE_ONES, OUTCOMES, REASONS, RECLASSIFY_TARGETS, BranchDistance, FiveOnes, Referral, \
     TakeoverRecord, Training
@@ -77,8 +76,7 @@ class TakeoverRecordView(ScopedModelView):
 
     @staticmethod
     def _member_visible(member):
-        from core import scope
-        return db.session.scalar(db.select(db.exists().where(Member.id == member.id, scope.clause(Member))))
+        return db.session.scalar(db.select(db.exists().where(Member.id == member.id, scope_clause(Member))))
 
     def _propose(self, form, member):
         if member is None or not isinstance(member, Member):
@@ -100,8 +98,7 @@ class TakeoverRecordView(ScopedModelView):
 
     # -- when a member finds work: change the category, the member moves to that mode -------------
     def _reclassify(self, ids, category):
-        from core.plugins import host
-        if category not in host().categories:
+        if category not in plugin_host().categories:
             flash(_("类别“%(c)s”未被任何已启用的管理方式认领，不能转入", c=str(RECLASSIFY_TARGETS[category])), "error")
             return
         moved = []

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from core import idcard, identity
 from core.extensions import db as database
 from core.models import AuditEntry, Member, Staff, WorkUnit
+from core.plugin_api import ImportRefused
 from core.testing import csrf_token
 from factories import member, org_tree
 from plugins.dual import imports
@@ -159,9 +160,9 @@ def test_a_street_staffer_imports_into_its_communities_and_an_employer_chosen_on
     street = Staff(username="jd", display_name="街道", role="street", org=tree["street"])
     data = xlsx([row(1, community="和平社区党委")[:5], row(2, community="建设社区党委")[:5] ],
                 headers=HEADERS[:5])
-    with pytest.raises(imports.roster.ImportRefused, match="缺少必需的列：工作单位"):
+    with pytest.raises(ImportRefused, match="缺少必需的列：工作单位"):
         imports.validate(data, "名单.xlsx", street)
-    with pytest.raises(imports.roster.ImportRefused, match="找不到工作单位“别的单位”"):
+    with pytest.raises(ImportRefused, match="找不到工作单位“别的单位”"):
         imports.validate(data, "名单.xlsx", street, employer="别的单位")
     report = imports.validate(data, "名单.xlsx", street, employer="金川集团")
     assert [e.message for e in report.errors] == ["入党日期不能为空"] * 2  # new members: their 入党日期 is needed

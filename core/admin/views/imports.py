@@ -21,10 +21,14 @@ from ..scoped import WRITE_ROLES, StaffOnly
 
 
 class UploadForm(FlaskForm):
+    """The upload form of an import screen; subclass it to ask for more than the file."""
     file = FileField(_l("名册文件（.xlsx 或 .csv）"), validators=[FileRequired(_l("请选择文件"))])
 
 
 class ImportView(StaffOnly, BaseView):
+    """An import screen: upload, dry run, commit (all rows or none), error report.
+
+    An importer overrides the methods between the markers below and keeps the rest."""
     form_class = UploadForm
     # Files larger than IMPORT_BACKGROUND_BYTES go to the workers as an ImportJob (member rosters only).
     background = True

@@ -34,4 +34,5 @@ def choice_formatter(choices):
 
 
 def choice_list(choices):
+    """`form_choices` for a column holding keys of `choices` ({key: title})."""
     return list(choices.items())

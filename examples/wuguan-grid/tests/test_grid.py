@@ -7,13 +7,11 @@ from babel.messages.pofile import read_po
 import pytest
 from sqlalchemy import func, select
 
-from core import bulletins, idcard, reminders
-from core.models import Bulletin, Member, Organization, OutboxMessage
+from core.plugin_api import Member, Organization, make_id_number
 from wuguan_grid import GridAssignment, GridCell, GridPatrol
 
 PACKAGE = Path(__file__).parent.parent / "wuguan_grid"
 TODAY = dt.date(2026, 11, 2)
-MONDAY_9AM = dt.datetime(2026, 11, 2, 1, 0)  # 09:00 in Beijing
 
 
 @pytest.fixture
@@ -35,7 +33,7 @@ def city(db):
 
 def member(community, name, seq, category="grid_member"):
     birth = dt.date(1992, 4, seq)
-    return Member(name=name, gender="male", birth_date=birth, id_number=idcard.make_number("620302", birth, seq, "male"),
+    return Member(name=name, gender="male", birth_date=birth, id_number=make_id_number("620302", birth, seq, "male"),
                   joined_on=dt.date(2018, 7, 1), confirmed_on=dt.date(2019, 7, 1), status="full", category=category,
                   affiliation=community, location=community)
 
@@ -78,20 +76,18 @@ def test_patrol_overdue_follows_the_setting(city, run_sweep, app):
     assert set(found["grid.patrol_overdue"]) == {city["old"].id, city["fresh"].id}
 
 
-def test_the_community_is_reminded_once_per_patrol_cycle(city, db):
-    (outbox_id,) = reminders.decide("grid.patrol_due", now=MONDAY_9AM)
-    assert reminders.decide("grid.patrol_due", now=MONDAY_9AM) == []
-    message = db.session.get(OutboxMessage, outbox_id)
+def test_the_community_is_reminded_once_per_patrol_cycle(city, remind):
+    (message,) = remind("grid.patrol_due", today=TODAY)
+    assert remind("grid.patrol_due", today=TODAY) == []
     assert (message.recipient, message.org_id) == ("a@jc.example.cn", city["a"].id)
     assert message.subject == "和平社区党委：第1网格应于近期巡查"
     assert "李网格员" in message.body and "2026-09-01" in message.body
-    assert reminders.deliver(outbox_id, now=MONDAY_9AM).state == "sent"
+    assert message.state == "sent"
 
 
-def test_the_bulletin_has_a_grid_section_only_where_there_are_cells(city, db):
-    street_scope = f"org:{city['a'].parent_id}"
-    compiled = bulletins.compile_bulletin("street", street_scope, "2026-10", now=MONDAY_9AM)
-    section = next(s for s in db.session.get(Bulletin, compiled.bulletin_id).sections if s["key"] == "grid.cells")
+def test_the_bulletin_has_a_grid_section_only_where_there_are_cells(city, db, compile_bulletin):
+    bulletin = compile_bulletin(city["a"].parent, "2026-10", kind="street", today=TODAY)
+    section = next(s for s in bulletin.sections if s["key"] == "grid.cells")
     assert section["rows"] == [["第1网格", "李网格员", 0, 0], ["第9网格", "王网格员", 1, 1]]
     assert section["figures"] == {"网格数": 2, "本期巡查": 1}
     assert "共2个网格，划入党员1名；本期巡查走访1次，1个网格未巡查。" == section["summary"]
@@ -99,8 +95,8 @@ def test_the_bulletin_has_a_grid_section_only_where_there_are_cells(city, db):
     empty = Organization(kind="community", name="无网格社区党委", code="C", parent_id=city["a"].parent_id)
     db.session.add(empty)
     db.session.commit()
-    compiled = bulletins.compile_bulletin("community", f"org:{empty.id}", "2026-10", now=MONDAY_9AM)
-    assert "grid.cells" not in [s["key"] for s in db.session.get(Bulletin, compiled.bulletin_id).sections]
+    bulletin = compile_bulletin(empty, "2026-10", today=TODAY)
+    assert "grid.cells" not in [s["key"] for s in bulletin.sections]
 
 
 def test_the_screens_show_a_community_only_its_own_cells_and_patrols(city, staff_client, db):
@@ -126,9 +122,8 @@ def test_the_member_page_shows_the_cell_and_visits(city, staff_client):
     assert "第9网格 · 网格员 王网格员" in page and "2026-10-20 走访" in page
 
 
-def test_demo_data_divides_every_community_and_keeps_the_articles_figures(db):
-    from core import demo
-    loaded = demo.load(today=TODAY)
+def test_demo_data_divides_every_community_and_keeps_the_articles_figures(db, load_demo):
+    loaded = load_demo(today=TODAY)
     assert db.session.scalar(select(func.count()).select_from(Member)
                              .where(Member.affiliation_id.is_not(None))) == 1952
     assert db.session.scalar(select(func.count(func.distinct(GridCell.org_id)))) == len(loaded.community_ids)

@@ -7,8 +7,7 @@ import datetime as dt
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
 
-from core.models import Member
-from core.plugin_api import Check
+from core.plugin_api import Check, Member
 
 from .models import GridAssignment, GridCell, GridPatrol
 

@@ -8,7 +8,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core.models import Member
+from core.plugin_api import Member
 
 from .models import GridAssignment, GridCell, GridPatrol
 

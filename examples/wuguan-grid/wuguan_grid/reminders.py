@@ -4,8 +4,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, func, literal, select
 
-from core.models import Organization
-from core.plugin_api import ReminderRule
+from core.plugin_api import Organization, ReminderRule
 
 from .checks import last_patrols
 from .models import GridCell

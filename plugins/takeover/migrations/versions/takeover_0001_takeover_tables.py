@@ -13,7 +13,7 @@ import sqlalchemy as sa
 revision = 'takeover_0001'
 down_revision = None
 branch_labels = ('takeover',)
-depends_on = 'core_0001'  # member and organization; core_0002 stays a head of its own (docs/plugins.md)
+depends_on = 'core_0001'  # member and organization (docs/reference.md, "Core migrations")
 
 
 def upgrade():

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 revision = "grid_0001"
 down_revision = None
 branch_labels = ("grid",)
-depends_on = "core_0002"
+depends_on = "core_0001"  # member and organization (docs/reference.md, "Core migrations")
 
 
 def upgrade():
