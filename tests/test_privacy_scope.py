@@ -13,7 +13,7 @@ from core.models import AuditEntry, IdentityConflict, Member, Organization, Staf
 from core.extensions import db as database
 from core.testing import csrf_token
 from plugins.dual import imports as dual_imports
-from plugins.dual.models import Registration, Signup
+from plugins.dual.models import LIVES_ELSEWHERE, Registration, Signup
 
 BIRTH = dt.date(1970, 3, 14)
 ROSTER_HEADERS = ("姓名", "身份证号", "性别", "入党时间", "转正日期", "类别", "所属党组织", "所在社区", "联络小组")
@@ -48,7 +48,7 @@ def city(db):
     unit = WorkUnit(name="金川集团", kind="state_owned")
     world["unit"] = unit
     world["theirs"] = person(1, "乙社区党员", affiliation=world["B"]["branch"], location=world["B"]["community"])
-    world["shared"] = person(2, "两边党员", affiliation=world["A"]["branch"], location=world["B"]["community"],
+    world["shared"] = person(2, "两边党员", category="in_service", affiliation=world["A"]["branch"], location=world["B"]["community"],
                              liaison_group=world["B"]["group"])
     world["commuter"] = person(3, "在职党员", category="in_service", work_unit=unit,
                                location=world["B"]["community"])
@@ -133,15 +133,25 @@ def test_dual_import_answers_a_member_elsewhere_as_any_refusal(city, db):
     assert not right.registrations
     (case,) = conflicts(db)
     assert (case.member_id, case.source, case.ancestor_id) == (city["commuter"].id, "dual_import", city["street"].id)
-    # Her own member who lives in B is not registered with A either: that would take him from B.
+    # Her own member who lives in B is not registered with A either (that would take him from B), as the form says.
     shared = dual_imports.validate(sheet(DUAL_HEADERS, [["两边党员", number(2), "A", "金川集团", "", ""]]), "名单.xlsx", a)
-    assert [e.message for e in shared.errors] == [identity.refusal()]
+    assert [(e.column, e.message) for e in shared.errors] == [("所在社区", str(LIVES_ELSEWHERE))]
     # B's own staff may register him where he lives.
     b = staffer(city["B"]["community"])
     report = dual_imports.commit(sheet(DUAL_HEADERS, [["在职党员", number(3), "B", "金川集团", "", ""]]), "名单.xlsx", b)
     assert report.committed, report.errors
     assert db.session.scalar(select(Registration.org_id).where(Registration.member_id == city["commuter"].id)) \
         == city["B"]["community"].id
+
+
+def test_the_registration_form_refuses_a_member_living_elsewhere_as_the_import_does(city, db, staff_client):
+    a = staff_client("community", city["A"]["community"])
+    token = csrf_token(a, "/admin/dual_registration/new/")
+    page = body(a.post("/admin/dual_registration/new/", data={
+        "csrf_token": token, "member": city["shared"].id, "org": city["A"]["community"].id,
+        "registered_on": "2026-01-05", "card_no": "A-00001", "state": "registered"}, follow_redirects=True))
+    assert str(LIVES_ELSEWHERE) in page
+    assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
 
 
 def _new_member_form(client, seq, name, **extra):

@@ -6,7 +6,7 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from core import identity, privacy, scope
 from core.admin.views.imports import ImportView, UploadForm
@@ -16,7 +16,7 @@ from core.models import Member, Organization, WorkUnit
 from core.plugin_api import ScopedModelView, db
 
 from . import imports
-from .models import (GRADES, REGISTRATION_STATES, SIGNUP_STATES, Evaluation, Feedback, OpinionRequest, Post,
+from .models import (GRADES, LIVES_ELSEWHERE, REGISTRATION_STATES, SIGNUP_STATES, Evaluation, Feedback, OpinionRequest, Post,
                      Registration, Service, Signup)
 
 CATEGORY = _l("双管")
@@ -65,6 +65,14 @@ class RegistrationView(DualView):
     form_columns = ["member", "org", "registered_on", "card_no", "post", "state", "left_on"]
     form_choices = {"state": choice_list(REGISTRATION_STATES)}
     form_ajax_refs = {"member": MEMBER_LOOKUP}
+
+    def on_model_change(self, form, model, is_created):
+        """A member is registered where they live (an old registration of one who moved may still be edited)."""
+        member = model.member
+        if (is_created or inspect(model).attrs.member.history.has_changes()) and member is not None \
+                and member.location_id is not None and not scope.orgs_inside({member.location_id}):
+            raise ValidationError.single("member", str(LIVES_ELSEWHERE))
+        super().on_model_change(form, model, is_created)
 
 
 class ServiceView(DualView):
