@@ -84,7 +84,8 @@ def check_new_holder(number, staff, source, name=None, exclude_id=None):
     number = normalized(number)
     if number is None:
         return None
-    query = select(Member.id, Member.name, Member.affiliation_id, Member.location_id).where(Member.id_number == number)
+    query = (select(Member.id, Member.name, Member.affiliation_id, Member.location_id)
+             .where(Member.id_number == number))
     if exclude_id is not None:
         query = query.where(Member.id != exclude_id)
     holder = db.session.execute(query).one_or_none()

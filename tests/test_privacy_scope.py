@@ -48,7 +48,8 @@ def city(db):
     unit = WorkUnit(name="金川集团", kind="state_owned")
     world["unit"] = unit
     world["theirs"] = person(1, "乙社区党员", affiliation=world["B"]["branch"], location=world["B"]["community"])
-    world["shared"] = person(2, "两边党员", category="in_service", affiliation=world["A"]["branch"], location=world["B"]["community"],
+    world["shared"] = person(2, "两边党员", category="in_service", affiliation=world["A"]["branch"],
+                             location=world["B"]["community"],
                              liaison_group=world["B"]["group"])
     world["commuter"] = person(3, "在职党员", category="in_service", work_unit=unit,
                                location=world["B"]["community"])
@@ -115,8 +116,9 @@ def test_roster_import_refuses_a_new_member_outside_the_scope_as_the_form_does(c
     client = staff_client("community", city["A"]["community"], sensitive=True)
     page = body(client.post("/admin/member/new/", data={
         "csrf_token": csrf_token(client, "/admin/member/new/"), "name": "街道党员", "id_number": number(50),
-        "gender": "male", "birth_date": BIRTH.isoformat(), "ethnicity": "汉族", "joined_on": "1995-07-01", "confirmed_on": "1996-07-01",
-        "status": "full", "probation_extension_months": "0", "category": "retired", "state": "active",
+        "gender": "male", "birth_date": BIRTH.isoformat(), "ethnicity": "汉族", "joined_on": "1995-07-01",
+        "confirmed_on": "1996-07-01", "status": "full", "probation_extension_months": "0", "category": "retired",
+        "state": "active",
         "affiliation": city["street"].id}, follow_redirects=True))
     assert str(scope.OUT_OF_SCOPE) in page
     assert db.session.scalar(select(func.count()).select_from(Member).where(Member.id_number == number(50))) == 0
@@ -156,8 +158,9 @@ def test_the_registration_form_refuses_a_member_living_elsewhere_as_the_import_d
 
 def _new_member_form(client, seq, name, **extra):
     return {"csrf_token": csrf_token(client, "/admin/member/new/"), "name": name, "id_number": number(seq),
-            "gender": "male", "birth_date": BIRTH.isoformat(), "ethnicity": "汉族", "joined_on": "1995-07-01", "confirmed_on": "1996-07-01",
-            "status": "full", "probation_extension_months": "0", "category": "retired", "state": "active", **extra}
+            "gender": "male", "birth_date": BIRTH.isoformat(), "ethnicity": "汉族", "joined_on": "1995-07-01",
+            "confirmed_on": "1996-07-01", "status": "full", "probation_extension_months": "0", "category": "retired",
+            "state": "active", **extra}
 
 
 def test_creating_a_member_with_a_number_held_elsewhere_reveals_nothing(city, db, staff_client):
@@ -290,7 +293,8 @@ def test_moving_an_organization_needs_both_parents_in_scope(city, db, staff_clie
                          data=_org_form(own, community, city["district"]), follow_redirects=True))
     assert "调整上级组织须由同时管理原上级和新上级的党组织办理" in page
     street = staff_client("street", city["street"])
-    street.post(f"/admin/organization/edit/?id={community.id}", data=_org_form(street, community, city["other_street"]))
+    street.post(f"/admin/organization/edit/?id={community.id}",
+                data=_org_form(street, community, city["other_street"]))
     db.session.expire_all()
     assert db.session.get(Organization, community.id).parent_id == city["street"].id
     district = staff_client("street", city["district"])  # no district role: a street role's rights over its subtree

@@ -16,8 +16,8 @@ from core.models import Member, Organization, WorkUnit
 from core.plugin_api import ScopedModelView, db
 
 from . import imports
-from .models import (GRADES, LIVES_ELSEWHERE, REGISTRATION_STATES, SIGNUP_STATES, Evaluation, Feedback, OpinionRequest, Post,
-                     Registration, Service, Signup)
+from .models import (GRADES, LIVES_ELSEWHERE, REGISTRATION_STATES, SIGNUP_STATES, Evaluation, Feedback,
+                     OpinionRequest, Post, Registration, Service, Signup)
 
 CATEGORY = _l("双管")
 MEMBER_LOOKUP = {"fields": ["name", "name_pinyin", "name_initials"], "page_size": 10}
@@ -135,7 +135,8 @@ class SignupView(DualView):
         other is refused in the same words, and one held or living elsewhere goes to the conflict queue."""
         ids, approved = self.coerce_ids(ids), 0
         for signup in self.get_query().filter(Signup.id.in_(ids), Signup.state == "pending").all():
-            member = db.session.scalar(select(Member).where(Member.id_number == identity.normalized(signup.id_number)))
+            number = identity.normalized(signup.id_number)
+            member = db.session.scalar(select(Member).where(Member.id_number == number))
             values = {c: getattr(member, c) for c in scope.MEMBER_ORG_COLUMNS} if member else {}
             reachable = member is not None and identity.linkable(values, scope.orgs_inside(values.values()))
             if not reachable or member.category != "in_service" or member.name != signup.name:
