@@ -325,3 +325,15 @@ def test_approving_a_signup_of_someone_living_elsewhere_is_refused_and_queued(ci
     (queued,) = conflicts(db)
     assert (queued.member_id, queued.source, queued.ancestor_id) == (
         city["commuter"].id, "dual_signup", city["street"].id)
+
+
+def test_a_member_no_organization_holds_is_left_to_the_administrators(city, db, staff_client):
+    unplaced = person(60, "单位党员", work_unit=city["unit"])
+    db.session.add(unplaced)
+    db.session.commit()
+    roster.validate(sheet(ROSTER_HEADERS, [roster_row(60, "单位党员")]), "名册.xlsx", staffer(city["A"]["community"]))
+    (filed,) = conflicts(db)
+    assert filed.ancestor_id is None
+    for role, org in (("community", city["A"]["community"]), ("street", city["street"])):
+        assert "单位党员" not in body(staff_client(role, org).get("/admin/identity_conflict/"))
+    assert "单位党员" in body(staff_client("admin").get("/admin/identity_conflict/"))
