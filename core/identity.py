@@ -62,9 +62,10 @@ def refer(member_id, id_number, staff, source, name=None):
         select(Member.affiliation_id, Member.location_id).where(Member.id == member_id)).one()
     held_by = db.session.scalars(select(Organization).where(
         Organization.id.in_({i for i in (affiliation_id, location_id) if i is not None}))).all()
+    # A member no organization holds (a work unit's only) is the administrators' to place.
+    ancestor = lowest_common_ancestor([staff.org, *held_by]) if held_by else None
     conflict = IdentityConflict(member_id=member_id, id_number=id_number, name=name, asker_org_id=staff.org.id,
-                                ancestor_id=lowest_common_ancestor([staff.org, *held_by]), source=source,
-                                asked_by_id=staff.id)
+                                ancestor_id=ancestor, source=source, asked_by_id=staff.id)
     db.session.add(conflict)
     return conflict
 
@@ -84,7 +85,8 @@ def check_new_holder(number, staff, source, name=None, exclude_id=None):
     number = normalized(number)
     if number is None:
         return None
-    query = select(Member.id, Member.name, Member.affiliation_id, Member.location_id).where(Member.id_number == number)
+    query = (select(Member.id, Member.name, Member.affiliation_id, Member.location_id)
+             .where(Member.id_number == number))
     if exclude_id is not None:
         query = query.where(Member.id != exclude_id)
     holder = db.session.execute(query).one_or_none()

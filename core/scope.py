@@ -9,7 +9,8 @@ from flask_login import current_user
 from sqlalchemy import false, or_, select, true
 
 from .extensions import db
-from .models import Activity, Attendance, AuditEntry, IdentityConflict, Member, Organization, Staff, Transfer, WorkUnit
+from .models import (Activity, Attendance, AuditEntry, IdentityConflict, Member, Organization, Staff, Transfer,
+                     WorkUnit)
 from .models.bulletins import Bulletin
 from .models.findings import Finding, SweepRun
 from .models.outbox import InboxItem, OutboxMessage

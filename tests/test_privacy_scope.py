@@ -13,7 +13,7 @@ from core.models import AuditEntry, IdentityConflict, Member, Organization, Staf
 from core.extensions import db as database
 from core.testing import csrf_token
 from plugins.dual import imports as dual_imports
-from plugins.dual.models import Registration, Signup
+from plugins.dual.models import LIVES_ELSEWHERE, Registration, Signup
 
 BIRTH = dt.date(1970, 3, 14)
 ROSTER_HEADERS = ("姓名", "身份证号", "性别", "入党时间", "转正日期", "类别", "所属党组织", "所在社区", "联络小组")
@@ -48,7 +48,8 @@ def city(db):
     unit = WorkUnit(name="金川集团", kind="state_owned")
     world["unit"] = unit
     world["theirs"] = person(1, "乙社区党员", affiliation=world["B"]["branch"], location=world["B"]["community"])
-    world["shared"] = person(2, "两边党员", affiliation=world["A"]["branch"], location=world["B"]["community"],
+    world["shared"] = person(2, "两边党员", category="in_service", affiliation=world["A"]["branch"],
+                             location=world["B"]["community"],
                              liaison_group=world["B"]["group"])
     world["commuter"] = person(3, "在职党员", category="in_service", work_unit=unit,
                                location=world["B"]["community"])
@@ -115,8 +116,9 @@ def test_roster_import_refuses_a_new_member_outside_the_scope_as_the_form_does(c
     client = staff_client("community", city["A"]["community"], sensitive=True)
     page = body(client.post("/admin/member/new/", data={
         "csrf_token": csrf_token(client, "/admin/member/new/"), "name": "街道党员", "id_number": number(50),
-        "gender": "male", "birth_date": BIRTH.isoformat(), "ethnicity": "汉族", "joined_on": "1995-07-01", "confirmed_on": "1996-07-01",
-        "status": "full", "probation_extension_months": "0", "category": "retired", "state": "active",
+        "gender": "male", "birth_date": BIRTH.isoformat(), "ethnicity": "汉族", "joined_on": "1995-07-01",
+        "confirmed_on": "1996-07-01", "status": "full", "probation_extension_months": "0", "category": "retired",
+        "state": "active",
         "affiliation": city["street"].id}, follow_redirects=True))
     assert str(scope.OUT_OF_SCOPE) in page
     assert db.session.scalar(select(func.count()).select_from(Member).where(Member.id_number == number(50))) == 0
@@ -133,9 +135,9 @@ def test_dual_import_answers_a_member_elsewhere_as_any_refusal(city, db):
     assert not right.registrations
     (case,) = conflicts(db)
     assert (case.member_id, case.source, case.ancestor_id) == (city["commuter"].id, "dual_import", city["street"].id)
-    # Her own member who lives in B is not registered with A either: that would take him from B.
+    # Her own member who lives in B is not registered with A either (that would take him from B), as the form says.
     shared = dual_imports.validate(sheet(DUAL_HEADERS, [["两边党员", number(2), "A", "金川集团", "", ""]]), "名单.xlsx", a)
-    assert [e.message for e in shared.errors] == [identity.refusal()]
+    assert [(e.column, e.message) for e in shared.errors] == [("所在社区", str(LIVES_ELSEWHERE))]
     # B's own staff may register him where he lives.
     b = staffer(city["B"]["community"])
     report = dual_imports.commit(sheet(DUAL_HEADERS, [["在职党员", number(3), "B", "金川集团", "", ""]]), "名单.xlsx", b)
@@ -144,10 +146,21 @@ def test_dual_import_answers_a_member_elsewhere_as_any_refusal(city, db):
         == city["B"]["community"].id
 
 
+def test_the_registration_form_refuses_a_member_living_elsewhere_as_the_import_does(city, db, staff_client):
+    a = staff_client("community", city["A"]["community"])
+    token = csrf_token(a, "/admin/dual_registration/new/")
+    page = body(a.post("/admin/dual_registration/new/", data={
+        "csrf_token": token, "member": city["shared"].id, "org": city["A"]["community"].id,
+        "registered_on": "2026-01-05", "card_no": "A-00001", "state": "registered"}, follow_redirects=True))
+    assert str(LIVES_ELSEWHERE) in page
+    assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
+
+
 def _new_member_form(client, seq, name, **extra):
     return {"csrf_token": csrf_token(client, "/admin/member/new/"), "name": name, "id_number": number(seq),
-            "gender": "male", "birth_date": BIRTH.isoformat(), "ethnicity": "汉族", "joined_on": "1995-07-01", "confirmed_on": "1996-07-01",
-            "status": "full", "probation_extension_months": "0", "category": "retired", "state": "active", **extra}
+            "gender": "male", "birth_date": BIRTH.isoformat(), "ethnicity": "汉族", "joined_on": "1995-07-01",
+            "confirmed_on": "1996-07-01", "status": "full", "probation_extension_months": "0", "category": "retired",
+            "state": "active", **extra}
 
 
 def test_creating_a_member_with_a_number_held_elsewhere_reveals_nothing(city, db, staff_client):
@@ -280,7 +293,8 @@ def test_moving_an_organization_needs_both_parents_in_scope(city, db, staff_clie
                          data=_org_form(own, community, city["district"]), follow_redirects=True))
     assert "调整上级组织须由同时管理原上级和新上级的党组织办理" in page
     street = staff_client("street", city["street"])
-    street.post(f"/admin/organization/edit/?id={community.id}", data=_org_form(street, community, city["other_street"]))
+    street.post(f"/admin/organization/edit/?id={community.id}",
+                data=_org_form(street, community, city["other_street"]))
     db.session.expire_all()
     assert db.session.get(Organization, community.id).parent_id == city["street"].id
     district = staff_client("street", city["district"])  # no district role: a street role's rights over its subtree
@@ -311,3 +325,15 @@ def test_approving_a_signup_of_someone_living_elsewhere_is_refused_and_queued(ci
     (queued,) = conflicts(db)
     assert (queued.member_id, queued.source, queued.ancestor_id) == (
         city["commuter"].id, "dual_signup", city["street"].id)
+
+
+def test_a_member_no_organization_holds_is_left_to_the_administrators(city, db, staff_client):
+    unplaced = person(60, "单位党员", work_unit=city["unit"])
+    db.session.add(unplaced)
+    db.session.commit()
+    roster.validate(sheet(ROSTER_HEADERS, [roster_row(60, "单位党员")]), "名册.xlsx", staffer(city["A"]["community"]))
+    (filed,) = conflicts(db)
+    assert filed.ancestor_id is None
+    for role, org in (("community", city["A"]["community"]), ("street", city["street"])):
+        assert "单位党员" not in body(staff_client(role, org).get("/admin/identity_conflict/"))
+    assert "单位党员" in body(staff_client("admin").get("/admin/identity_conflict/"))

@@ -76,29 +76,17 @@ class ScopedLoading:
             return self.get_query().filter(column == pk).one_or_none()
 
 
-def _outside(model, rows):
-    """Those of `rows` the staffer may not link to."""
-    if not rows:
-        return []
+def _outside(model, row):
+    """Whether the staffer may not link to `row`."""
     pk = inspect(model).primary_key[0]
-    keys = {getattr(row, pk.key) for row in rows}
     with db.session.no_autoflush:
-        allowed = set(db.session.scalars(select(pk).where(pk.in_(keys), visible(model))))
-    return [row for row in rows if getattr(row, pk.key) not in allowed]
+        return not db.session.scalar(select(exists().where(pk == getattr(row, pk.key), visible(model))))
 
 
-def _keep_links_outside(field, obj, base, model):
-    """Make `field` keep whatever of obj's current links lies outside the staffer's choices."""
+def _keep_link_outside(field, obj, base, model):
+    """Make a select field keep obj's current link when it lies outside the staffer's choices."""
     current = getattr(obj, field.name)
-    if isinstance(field, QuerySelectMultipleField):
-        hidden = _outside(model, list(current or ()))
-        if hidden:
-            def populate_obj(target, name, field=field, hidden=hidden):
-                setattr(target, name, list(field.data) + [row for row in hidden if row not in field.data])
-            field.populate_obj = populate_obj
-            field.description = _("另有%(n)d项不在您的管理范围内，保存时保持不变", n=len(hidden))
-        return
-    if current is None or not _outside(model, [current]):
+    if current is None or not _outside(model, current):
         return
     pk = inspect(model).primary_key[0]
     key = getattr(current, pk.key)
@@ -361,8 +349,8 @@ class ScopedModelView(StaffOnly, ModelView):
                 model = base().column_descriptions[0]["entity"]
                 field.query_factory = lambda base=base, model=model: base().filter(visible(model))
                 field.query = None
-                if obj is not None and hasattr(obj, field.name):
-                    _keep_links_outside(field, obj, base, model)
+                if obj is not None and not isinstance(field, QuerySelectMultipleField) and hasattr(obj, field.name):
+                    _keep_link_outside(field, obj, base, model)
             if hasattr(field, "entries"):  # inline models: a list of sub-forms
                 for entry in field.entries:
                     if hasattr(entry, "form"):

@@ -1,13 +1,14 @@
 """Employers' lists of in-service members, imported as 到社区报到 with the communities they live in.
 
 An employer sends the community (or the street) a list of its in-service members with where they live.
-Each row is matched by 身份证: a member on record outside the importer's scope, or living outside it,
-gets core.identity's refusal and goes to the conflict queue (nothing about them is said); a member on
-record within it keeps their record (a different name for the same 身份证 is an error, never an
-update); a member not yet on record is created as an in-service member
-living in that community and working at the employer; then a registration is made, unless the member
-is already registered there. Reading, dates, limits, the error report and the all-or-nothing shape are
-core.roster's; the rules are `Member.validate` and `Registration.validate`: this module only matches.
+Each row is matched by 身份证: a member on record outside the importer's scope gets core.identity's
+refusal and goes to the conflict queue (nothing about them is said); one of the importer's own who
+lives in a community outside it is refused as the registration form refuses them; a member on record
+within it keeps their record (a different name for the same 身份证 is an error, never an update); a
+member not yet on record is created as an in-service member living in that community and working at
+the employer; then a registration is made, unless the member is already registered there. Reading,
+dates, limits, the error report and the all-or-nothing shape are core.roster's; the rules are
+`Member.validate` and `Registration.validate`: this module only matches.
 """
 import datetime as dt
 from dataclasses import dataclass, field
@@ -21,11 +22,11 @@ from sqlalchemy import or_, select
 
 from core.plugin_api import (GENDERS, ImportRefused, ImportReport, MEMBER_ORG_COLUMNS, Member, Organization,
                              PROGRESS_EVERY, RowError, ValidationError, WorkUnit, cell_text, db,
-                             header_fields, identity_linkable, identity_refusal, import_error_report_xlsx,
+                             header_fields, holds_member, identity_refusal, import_error_report_xlsx,
                              import_template_xlsx, insert_rows, orgs_inside, parse_cell_date, read_table,
                              record_import, refer_identities, run_import, scope_clause, utcnow)
 
-from .models import Registration
+from .models import LIVES_ELSEWHERE, Registration
 
 # field -> (the template's header, other headers employers use for it)
 COLUMNS = {
@@ -206,7 +207,7 @@ def _against_database(parsed, report, staff):
                                | {org_id for orgs in registered.values() for org_id in orgs}, staff)
     for row in parsed:
         old = existing.get(row.member.id_number)
-        if old is not None and not identity_linkable(old._asdict(), inside):
+        if old is not None and not holds_member(old._asdict(), inside):
             _report(report, row, [("id_number", identity_refusal())])
             report.referrals.append((old.id, old.id_number, row.member.name))
             continue
@@ -218,6 +219,8 @@ def _against_database(parsed, report, staff):
             errors += [(k, m) for k, m in row.member_errors if k not in NEW_MEMBER_ONLY]
             if row.member.name and row.member.name.strip() != old.name:
                 errors.append(("name", _("姓名与系统中该身份证号码的党员不一致")))
+            if old.location_id is not None and old.location_id not in inside:
+                errors.append(("community", str(LIVES_ELSEWHERE)))
             subject = Member(name=old.name, category=old.category)
         if not any(name == "community" for name, _m in errors):
             errors += _registration_errors(subject, row)

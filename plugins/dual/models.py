@@ -15,6 +15,9 @@ from core.plugin_api import (Audited, Timestamps, ValidationError, db, parse_id_
                              sensitive, utcnow)
 
 REGISTRATION_STATES = {"registered": _l("在册"), "left": _l("已离开")}
+# A member registers where they live: a community may not register someone living in a community outside its
+# staff's scope (form and import alike), which would take them from that community.
+LIVES_ELSEWHERE = _l("该党员居住在其他社区，报到须由其居住社区办理")
 GRADES = {"excellent": _l("优秀"), "qualified": _l("合格"), "basic": _l("基本合格"), "unqualified": _l("不合格")}
 # "合格 or better": the grades a member who never registered that year cannot be given.
 QUALIFIED_OR_BETTER = ("excellent", "qualified")

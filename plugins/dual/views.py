@@ -6,7 +6,7 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from core.plugin_api import (ImportView, MEMBER_ORG_COLUMNS, Member, Organization, ScopedModelView,
                              UploadForm, ValidationError, WorkUnit, choice_formatter, choice_list, db,
@@ -14,8 +14,8 @@ from core.plugin_api import (ImportView, MEMBER_ORG_COLUMNS, Member, Organizatio
                              refer_identity)
 
 from . import imports
-from .models import (GRADES, REGISTRATION_STATES, SIGNUP_STATES, Evaluation, Feedback, OpinionRequest, Post,
-                     Registration, Service, Signup)
+from .models import (GRADES, LIVES_ELSEWHERE, REGISTRATION_STATES, SIGNUP_STATES, Evaluation, Feedback,
+                     OpinionRequest, Post, Registration, Service, Signup)
 
 CATEGORY = _l("双管")
 MEMBER_LOOKUP = {"fields": ["name", "name_pinyin", "name_initials"], "page_size": 10}
@@ -63,6 +63,14 @@ class RegistrationView(DualView):
     form_columns = ["member", "org", "registered_on", "card_no", "post", "state", "left_on"]
     form_choices = {"state": choice_list(REGISTRATION_STATES)}
     form_ajax_refs = {"member": MEMBER_LOOKUP}
+
+    def on_model_change(self, form, model, is_created):
+        """A member is registered where they live (an old registration of one who moved may still be edited)."""
+        member = model.member
+        if (is_created or inspect(model).attrs.member.history.has_changes()) and member is not None \
+                and member.location_id is not None and not orgs_inside({member.location_id}):
+            raise ValidationError.single("member", str(LIVES_ELSEWHERE))
+        super().on_model_change(form, model, is_created)
 
 
 class ServiceView(DualView):
@@ -124,7 +132,8 @@ class SignupView(DualView):
         other is refused in the same words, and one held or living elsewhere goes to the conflict queue."""
         ids, approved = self.coerce_ids(ids), 0
         for signup in self.get_query().filter(Signup.id.in_(ids), Signup.state == "pending").all():
-            member = db.session.scalar(select(Member).where(Member.id_number == normalized_id_number(signup.id_number)))
+            number = normalized_id_number(signup.id_number)
+            member = db.session.scalar(select(Member).where(Member.id_number == number))
             values = {c: getattr(member, c) for c in MEMBER_ORG_COLUMNS} if member else {}
             reachable = member is not None and identity_linkable(values, orgs_inside(values.values()))
             if not reachable or member.category != "in_service" or member.name != signup.name:
