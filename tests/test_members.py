@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from core import audit
+from core import audit, privacy
 from core.errors import ValidationError
 from core.models import AuditEntry, Member
 from factories import member, org_tree
@@ -103,9 +103,10 @@ def test_every_change_lands_in_the_audit_log(db):
                               .order_by(AuditEntry.id)).all()
     assert [r.action for r in rows] == ["insert", "update", "delete"]
     assert {r.actor for r in rows} == {"tester"}
-    assert rows[0].after["phone"] == "13800000000"
-    assert rows[1].before == {"phone": "13800000000"} and rows[1].after == {"phone": "13900000000"}
-    assert rows[2].before["id_number"] == m.id_number
+    assert rows[0].after["phone"] == privacy.fingerprint("13800000000")  # personal values: fingerprints only
+    assert rows[1].before == {"phone": privacy.fingerprint("13800000000")}
+    assert rows[1].after == {"phone": privacy.fingerprint("13900000000")}
+    assert rows[2].before["id_number"] == privacy.fingerprint(m.id_number)
     assert len({r.record_id for r in rows}) == 1
 
 
