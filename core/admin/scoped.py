@@ -5,13 +5,12 @@ Permissions are enforced here and only here, so a plugin's screen that subclasse
 export, ajax lookups and select-field choices all go through `core.scope`.
 """
 from flask import abort, flash, redirect, request, url_for
-from flask_admin import expose
+from flask_admin import expose, tools
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
-from flask_admin import tools
 from flask_admin.form import BaseForm
 from flask_babel import gettext as _
 from flask_login import current_user
