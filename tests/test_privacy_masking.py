@@ -198,3 +198,20 @@ def test_a_personal_column_that_declares_nothing_is_masked():
     assert privacy.kind_of(Column("nickname", String)) is None
     with pytest.raises(ValueError):
         privacy.sensitive("telephone")
+
+
+@pytest.mark.parametrize("oracle", [{"column_searchable_list": ["phone"]}, {"column_filters": ["id_number"]},
+                                    {"column_editable_list": ["phone"]}])
+def test_a_screen_cannot_search_filter_or_inline_edit_a_personal_column(app, oracle):
+    from core.admin.scoped import ScopedModelView
+    screen = type("LeakyView", (ScopedModelView,), {"scope_org_column": "affiliation_id", **oracle})
+    with app.test_request_context(), pytest.raises(TypeError, match="personal column"):
+        screen(Member, endpoint=f"leaky_{next(iter(oracle))}")
+
+
+def test_no_screen_sorts_by_a_personal_column(app):
+    from core.admin.scoped import ScopedModelView
+    screen = type("SortingView", (ScopedModelView,), {"column_list": ["name", "birth_date", "phone", "joined_on"]})
+    with app.test_request_context():
+        sortable = screen(Member, endpoint="member_sort_probe").get_sortable_columns()
+    assert {"name", "joined_on"} <= set(sortable) and not {"birth_date", "phone"} & set(sortable)

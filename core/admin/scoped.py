@@ -5,13 +5,12 @@ Permissions are enforced here and only here, so a plugin's screen that subclasse
 export, ajax lookups and select-field choices all go through `core.scope`.
 """
 from flask import abort, flash, redirect, request, url_for
-from flask_admin import expose
+from flask_admin import expose, tools
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
-from flask_admin import tools
 from flask_admin.form import BaseForm
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -215,10 +214,20 @@ class ScopedModelView(StaffOnly, ModelView):
             if isinstance(name, str) and self._sensitive_kind(name):
                 raise TypeError(f"{type(self).__name__} searches the personal column {name!r}; "
                                 f"search it through core.privacy.matches instead")
+        for name in self.column_editable_list or ():
+            if isinstance(name, str) and self._sensitive_kind(name):
+                raise TypeError(f"{type(self).__name__} edits the personal column {name!r} in its list, "
+                                f"where it cannot be sealed; edit it in the form")
         for flt in self._filters or ():
             column = getattr(flt, "column", None)
             if column is not None and hasattr(column, "info") and privacy.kind_of(column):
                 raise TypeError(f"{type(self).__name__} filters on the personal column {column.key!r}")
+
+    def get_sortable_columns(self):
+        """Never by a personal column: sorting around a row of one's own making would bisect the
+        hidden value (a birth date, a number) of the rows beside it."""
+        return {name: column for name, column in super().get_sortable_columns().items()
+                if not (isinstance(name, str) and self._sensitive_kind(name))}
 
     def _sensitive_kind(self, name, model=None):
         """The declared kind of a column name, dotted through relationships ("member.phone")."""

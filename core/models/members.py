@@ -93,8 +93,9 @@ class Member(Audited, Timestamps, db.Model):
         term = term.strip()
         if term[:-1].isdigit() and len(term) >= 3:
             term = term.upper()
-            return or_(privacy.matches(cls.id_number, "id_number", term, staff),
-                       privacy.matches(cls.phone, "phone", term, staff))
+            declared = privacy.columns(cls)
+            return or_(privacy.matches(cls.id_number, declared["id_number"], term, staff),
+                       privacy.matches(cls.phone, declared["phone"], term, staff))
         if term.isascii() and term.isalpha():
             term = term.lower()
             return or_(cls.name_pinyin.startswith(term, autoescape=True),

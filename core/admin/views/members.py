@@ -42,7 +42,7 @@ class MemberView(ScopedModelView):
                               "unit_no", "room", "education", "joined_on", "confirmed_on", "status",
                               "probation_extension_months", "work_unit", "mobile", "email",
                               "preferred_channel"), "name": _l("姓名")}
-    column_sortable_list = ["name", "birth_date", "joined_on", "category", "state"]
+    column_sortable_list = ["name", "joined_on", "category", "state"]
     column_default_sort = "id"
     column_searchable_list = ["name"]
     column_formatters = {

@@ -4,6 +4,7 @@ import datetime as dt
 from sqlalchemy import event, select
 
 from core.plugin_api import db
+from core.plugin_api import sensitive
 
 
 class GridCell(db.Model):
@@ -16,7 +17,7 @@ class GridCell(db.Model):
     name = db.Column(db.String(60), nullable=False)
     buildings = db.Column(db.String(200), nullable=True)
     worker = db.Column(db.String(40), nullable=False)
-    worker_phone = db.Column(db.String(30), nullable=True)
+    worker_phone = db.Column(db.String(30), nullable=True, info=sensitive("phone"))  # core masks it and keeps it out of the audit log
     created_on = db.Column(db.Date, nullable=False, default=dt.date.today)
 
     org = db.relationship("Organization")
