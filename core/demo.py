@@ -53,7 +53,8 @@ EDUCATIONS = ["junior", "senior", "college", "bachelor", "bachelor", "master"]
 
 @dataclass
 class DemoSet:
-    """What plugins receive in `wuguan_demo_data(session, demo)` to add their own records."""
+    """What plugins receive in `wuguan_demo_data(session, demo)` (and `wuguan_demo_data_after`) to add
+    their own records; each plugin gets a copy whose `random` and `faker` are its own."""
     today: dt.date
     random: random.Random
     faker: Faker

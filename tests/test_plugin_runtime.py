@@ -459,3 +459,23 @@ def test_an_administrator_closes_a_removed_plugins_findings_on_the_findings_scre
     assert done.status_code == 302
     db.session.expire_all()
     assert (db.session.get(Finding, left.id).state, db.session.get(Finding, live.id).state) == ("resolved", "open")
+
+
+def test_a_category_changed_in_the_member_form_is_a_move_between_modes(db, staff_client):
+    from core.models import Member
+    from core.testing import csrf_token
+    from factories import member, org_tree
+    tree = org_tree()
+    someone = member(tree, category="retired")
+    db.session.add(someone)
+    db.session.commit()
+    editor = staff_client("community", tree["community"], sensitive=True)
+    form = {"csrf_token": csrf_token(editor, f"/admin/member/edit/?id={someone.id}"), "name": someone.name,
+            "id_number": someone.id_number, "gender": "female", "birth_date": "1960-05-17", "ethnicity": "汉族",
+            "joined_on": "1985-07-01", "confirmed_on": "1986-07-01", "status": "full",
+            "probation_extension_months": "0", "category": "resident", "state": "active",
+            "affiliation": tree["branch"].id, "location": tree["community"].id, "liaison_group": tree["group"].id}
+    assert editor.post(f"/admin/member/edit/?id={someone.id}", data=form).status_code == 302
+    db.session.expire_all()
+    moved = db.session.get(Member, someone.id)
+    assert (moved.category, moved.previous_category) == ("resident", "retired")
