@@ -121,31 +121,31 @@ def test_hook_wuguan_bulletin_sections(wuguan_plugin, make_app):
 
 
 def test_hook_wuguan_channels(wuguan_plugin, make_app):
-    wuguan_plugin("smsgw", """
+    wuguan_plugin("wechatgw", """
         from core.plugin_api import Channel, hookimpl
 
         SENT = []
         FAIL = []
 
-        def send_sms(message):
+        def send_wechat(message):
             if FAIL:
                 raise ConnectionError(FAIL.pop())
             SENT.append((message.recipient, message.subject, message.message_id))
 
         @hookimpl
         def wuguan_channels():
-            return [Channel(key="sms", title="短信", send=send_sms)]
+            return [Channel(key="wechat", title="微信", send=send_wechat)]
     """)
     app = make_app()
     with app.app_context():
         from core.channels import channels
-        assert {"email", "inbox", "sms"} <= set(channels())
+        assert {"email", "inbox", "sms", "wechat"} <= set(channels())
         (outbox_id,) = reminders.enqueue_rows([{
-            "rule_code": "grid.sms", "dedup_key": "13800000000:2026-11", "channel": "sms",
+            "rule_code": "grid.wechat", "dedup_key": "13800000000:2026-11", "channel": "wechat",
             "recipient": "13800000000", "subject": "请参加主题党日", "body": "", "state": "pending",
             "attempts": 0, "created_at": MONDAY_9AM, "not_before": MONDAY_9AM, "history": []}])
         db.session.commit()
-        plugin = sys.modules["smsgw"]
+        plugin = sys.modules["wechatgw"]
         plugin.FAIL.append("网关超时")
         outcome = reminders.deliver(outbox_id, now=MONDAY_9AM)
         assert outcome.state == "retry" and "网关超时" in outcome.error

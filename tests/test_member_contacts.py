@@ -265,3 +265,19 @@ def test_provider_errors_raise_with_their_code_and_the_outbox_retries(app, db, a
     assert outcome.state == "retry" and "SignatureDoesNotMatch" in outcome.error
     assert "SignatureDoesNotMatch" in db.session.scalar(select(OutboxMessage.last_error)
                                                         .where(OutboxMessage.id == outbox_id))
+
+
+def test_the_outbox_screen_masks_members_addresses_without_the_right(db, tree, staff_client):
+    rows = [("sms", "13800001111"), ("email", "zhangsan@example.org"), ("inbox", "heping1")]
+    db.session.add_all(OutboxMessage(rule_code="test.contact", dedup_key=channel, channel=channel, recipient=recipient,
+                                     subject=f"{channel}提醒", body="正文", org_id=tree["community"].id,
+                                     state="sent", attempts=1, history=[])
+                       for channel, recipient in rows)
+    db.session.commit()
+    plain = staff_client("community", tree["community"], sensitive=False)
+    listing = plain.get("/admin/outbox/").get_data(as_text=True)
+    assert "13800001111" not in listing and "zhangsan@example.org" not in listing
+    assert "138****1111" in listing and "z***@example.org" in listing and "heping1" in listing
+    full = staff_client("community", tree["community"], sensitive=True)
+    listing = full.get("/admin/outbox/").get_data(as_text=True)
+    assert "13800001111" in listing and "zhangsan@example.org" in listing
