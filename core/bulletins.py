@@ -19,7 +19,7 @@ from openpyxl.styles import Font
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import periods, reminders, scope
+from . import periods, reminders, scope, spreadsheet
 from .extensions import db
 from .models import Bulletin, Finding, Member, Organization, WorkUnit
 from .models.base import utcnow
