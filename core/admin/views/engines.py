@@ -198,6 +198,7 @@ class BulletinView(ScopedModelView):
                 label = periods.parse(form.period.data).label
             except ValidationError as exc:
                 form.period.errors = exc.errors["period"]
+                return self.render("admin/bulletin_compile.html", form=form), 400
             else:
                 kind = current_user.org.kind
                 scope = f"org:{current_user.org.id}"
