@@ -9,8 +9,9 @@ from .bulk import insert_rows
 from .contract import SEVERITIES, BulletinSection, Channel, Check, Mode, Panel, ReminderRule
 from .extensions import db
 from .spreadsheet import Book, csv_bytes, safe_cell, xlsx_bytes
+from .ids import parse as parse_id
 
 hookimpl = pluggy.HookimplMarker("wuguan")
 
 __all__ = ["hookimpl", "db", "ScopedModelView", "Mode", "Panel", "Check", "ReminderRule", "BulletinSection",
-           "Channel", "SEVERITIES", "insert_rows", "Book", "safe_cell", "xlsx_bytes", "csv_bytes"]
+           "Channel", "SEVERITIES", "insert_rows", "Book", "safe_cell", "xlsx_bytes", "csv_bytes", "parse_id"]

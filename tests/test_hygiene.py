@@ -204,3 +204,11 @@ def test_the_beat_purges_uploads(app):
     from workers import schedule
     with app.app_context():
         assert schedule.build()["purge-uploads"]["task"] == "wuguan.purge_uploads"
+
+
+@pytest.mark.parametrize("url", [
+    "/admin/joint_matching/?task=mediation&org=99999999999999999999999&max_age=99999999999999999999",
+    "/admin/takeover_record/new/?member_id=99999999999999999999999",
+])
+def test_oversized_numbers_in_a_query_are_ignored(tree, staff_client, url):
+    assert staff_client("community", tree["community"]).get(url).status_code == 200

@@ -12,7 +12,7 @@ from core import privacy, scope
 from core.admin.scoped import StaffOnly, visible
 from core.models import Member, Organization
 from core.models.members import EDUCATIONS
-from core.plugin_api import ScopedModelView, db
+from core.plugin_api import ScopedModelView, db, parse_id
 
 from .checks import years_before
 from .models import (HARDSHIP_KINDS, HARDSHIP_STATES, HEALTH, OCCASIONS, TASKS, JointAgreement, JointHardship,
@@ -168,11 +168,12 @@ class MatchingView(StaffOnly, BaseView):
     @expose("/")
     def index(self):
         communities = self.communities()
-        org_id = request.args.get("org", type=int)
+        org_id = parse_id(request.args.get("org"), Organization.id)
         task = request.args.get("task", "").strip()
         expertise = request.args.get("expertise", "").strip()
         good_only = request.args.get("good_only") == "1"
         max_age = request.args.get("max_age", type=int)
+        max_age = max_age if max_age and 0 < max_age <= 150 else None
         stairs = request.args.get("stairs") == "1"
         rows, searched = [], bool(task or expertise)
         if searched:
