@@ -17,9 +17,9 @@ from flask import render_template_string
 from flask_babel import gettext as _
 from openpyxl.styles import Font
 from sqlalchemy import and_, case, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from . import periods, reminders, scope, spreadsheet
+from . import errorpages, periods, reminders, scope, spreadsheet
 from .extensions import db
 from .models import Bulletin, Finding, Member, Organization, WorkUnit
 from .models.base import utcnow
@@ -252,8 +252,13 @@ def compile_bulletin(kind, scope, period_label, *, recompile=False, staff=None, 
         return CompileResult("compiled" if done else "skipped", bulletin_id, outbox_ids)
     except Exception as exc:
         db.session.rollback()
-        log.exception("bulletin %s %s %s failed", kind, scope, period.label)
-        db.session.execute(update(Bulletin).where(mine).values(state="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
+        if isinstance(exc, SQLAlchemyError):  # its text carries SQL and values: staff get a sentence, the log the statement
+            log.error("bulletin %s %s %s failed: %s", kind, scope, period.label, errorpages.describe(exc))
+            error = _("汇编时数据库出错，已记录。请稍后重新汇编，或联系管理员。")
+        else:
+            log.exception("bulletin %s %s %s failed", kind, scope, period.label)
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+        db.session.execute(update(Bulletin).where(mine).values(state="failed", error=error)
                            .execution_options(synchronize_session=False))
         db.session.commit()
         return CompileResult("failed", bulletin_id)

@@ -294,19 +294,20 @@ def _activities(demo):
 
 
 def _transfers(demo):
-    """Some letters in flight; a few past their validity without a receipt (口袋党员 risk)."""
+    """Some letters in flight, each issued by the branch that holds the member; a few past their validity
+    without a receipt (口袋党员 risk)."""
     rng, today, rows = demo.random, demo.today, []
     movable = demo.members["resident"] + demo.members["mobile_out"]
+    affiliation = dict(db.session.execute(select(Member.id, Member.affiliation_id).where(Member.id.in_(movable))).all())
     for n in range(1, demo.scaled(60) + 1):
         mid = rng.choice(movable)
-        community = rng.choice(demo.community_ids)
         within = rng.random() < 0.6
         issued = today - dt.timedelta(days=rng.randint(1, 200))
         valid_until = rules.transfer_valid_until(issued, within)
         done = rng.random() < 0.8 or valid_until >= today
         rows.append({
             "id": n, "member_id": mid, "direction": "out", "within_city": within,
-            "from_org_id": demo.branches[community]["resident"], "from_org_name": None, "to_org_id": None,
+            "from_org_id": affiliation[mid], "from_org_name": None, "to_org_id": None,
             "to_org_name": rng.choice(["兰州市城关区", "嘉峪关市雄关区", "白银市白银区", "西安市雁塔区"]) + "某社区党委",
             "letter_no": f"甘金组转〔{issued.year}〕{n:04d}号", "issued_on": issued, "valid_until": valid_until,
             "received_on": issued + dt.timedelta(days=3) if done and valid_until < today else None,

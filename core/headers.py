@@ -2,8 +2,10 @@
 
 Core's and the plugins' templates load scripts from files only; the few inline scripts of
 Flask-Admin's own templates carry this request's nonce (`Admin(csp_nonce_generator=nonce)`),
-so the policy allows no other inline script. Styles stay allowed inline (Flask-Admin's
-widgets set them).
+so no other <script> runs. Flask-Admin's templates also use inline event handlers (the
+delete confirmation, `onclick="return faHelpers.safeConfirm(...)"`), so handler attributes
+stay allowed (`script-src-attr`); without them a delete would skip its confirmation.
+Styles stay allowed inline (Flask-Admin's widgets set them).
 HTTPS is the proxy's business: HSTS is sent only when `WUGUAN_HTTPS` says the site is
 served over it, and nothing here redirects.
 """
@@ -14,6 +16,8 @@ from flask import g
 POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self' 'nonce-{nonce}'",
+    "script-src-elem 'self' 'nonce-{nonce}'",
+    "script-src-attr 'unsafe-inline'",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self' data:",

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from . import rules
 from .errors import ValidationError
 
+MIN_YEAR, MAX_YEAR = 1921, 2999  # the Party's founding; beyond, a typo (0000 would crash the date arithmetic)
 _PATTERNS = (
     ("month", re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")),
     ("quarter", re.compile(r"^(\d{4})-Q([1-4])$")),
@@ -52,6 +53,8 @@ def parse(text):
         if not match:
             continue
         year = int(match.group(1))
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise ValidationError.single("period", _("期间的年份应在 %(a)d 至 %(b)d 之间", a=MIN_YEAR, b=MAX_YEAR))
         if kind == "month":
             start, months = dt.date(year, int(match.group(2)), 1), 1
         elif kind == "quarter":

@@ -70,6 +70,7 @@ from .cli import run_import
 from .pdf import new_pdf
 from .reminders import enqueue_rows, member_address, sending_time, template_environment
 from .spreadsheet import Book, csv_bytes, safe_cell, xlsx_bytes
+from .ids import parse as parse_id
 
 # -- the running plugins ----------------------------------------------------------------------------
 from .plugins import host as plugin_host
@@ -94,6 +95,6 @@ __all__ = [
     "cell_text", "header_fields", "parse_cell_date", "read_table", "record_import", "import_error_report_xlsx",
     "import_template_xlsx", "run_import",
     "new_pdf", "enqueue_rows", "member_address", "sending_time", "template_environment",
-    "Book", "csv_bytes", "safe_cell", "xlsx_bytes",
+    "Book", "csv_bytes", "safe_cell", "xlsx_bytes", "parse_id",
     "plugin_host",
 ]

@@ -16,9 +16,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import exists, func, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Query
 
-from .. import privacy, scope
+from .. import errorpages, privacy, scope
 from ..errors import ValidationError
 from ..ids import parse as parse_id
 from ..extensions import db
@@ -381,10 +382,16 @@ class ScopedModelView(StaffOnly, ModelView):
             raise ValidationError.single("__all__", str(scope.OUT_OF_SCOPE))
 
     def handle_view_exception(self, exc):
+        """Bad input is explained per field; a database refusal in one Chinese sentence, its SQL and
+        values only in the log's statement (Flask-Admin would flash the driver's text verbatim)."""
         if isinstance(exc, ValidationError):
             for name, messages in exc.errors.items():
                 for message in messages:
                     flash(message, "error")
+            return True
+        if isinstance(exc, SQLAlchemyError):
+            errorpages.log_database_error(exc)
+            flash(errorpages.staff_message(exc), "error")
             return True
         return super().handle_view_exception(exc)
 

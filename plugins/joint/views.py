@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from wtforms import SelectMultipleField
 
-from core.plugin_api import (EDUCATIONS, Member, Organization, Panel, ScopedModelView, StaffOnly, db,
+from core.plugin_api import (EDUCATIONS, Member, Organization, Panel, ScopedModelView, StaffOnly, db, parse_id,
                              scope_clause, visible)
 
 from .checks import years_before
@@ -163,11 +163,12 @@ class MatchingView(StaffOnly, BaseView):
     @expose("/")
     def index(self):
         communities = self.communities()
-        org_id = request.args.get("org", type=int)
+        org_id = parse_id(request.args.get("org"), Organization.id)
         task = request.args.get("task", "").strip()
         expertise = request.args.get("expertise", "").strip()
         good_only = request.args.get("good_only") == "1"
         max_age = request.args.get("max_age", type=int)
+        max_age = max_age if max_age and 0 < max_age <= 150 else None
         stairs = request.args.get("stairs") == "1"
         rows, searched = [], bool(task or expertise)
         if searched:

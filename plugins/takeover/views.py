@@ -5,7 +5,7 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
-from core.plugin_api import Member, ScopedModelView, db, plugin_host, scope_clause
+from core.plugin_api import Member, ScopedModelView, db, parse_id, plugin_host, scope_clause
 
 from .models import FIVE_ONES, OUTCOMES, REASONS, RECLASSIFY_TARGETS, BranchDistance, FiveOnes, Referral, \
     TakeoverRecord, Training
@@ -62,8 +62,9 @@ class TakeoverRecordView(ScopedModelView):
     def create_form(self, obj=None):
         form = super().create_form(obj)
         member = form.member.data
-        if member is None and request.args.get("member_id", "").isdigit():
-            member = db.session.get(Member, int(request.args["member_id"]))
+        member_id = parse_id(request.args.get("member_id"), Member.id)
+        if member is None and member_id is not None:
+            member = db.session.get(Member, member_id)
             member = member if member is not None and self._member_visible(member) else None
             if member is not None and request.method == "GET":
                 form.member.data = member

@@ -169,8 +169,7 @@ class SweepRunView(ScopedModelView):
 def masked_recipient(view, context, model, name):
     """A text message's recipient is a member's mobile, a mail's may be their e-mail: masked as on the member's
     page for staff without the right (an organization's mailbox too, since the row does not say whose it is)."""
-    mask = {"sms": privacy.phone, "email": privacy.email}.get(model.channel)
-    return mask(model.recipient) if mask else model.recipient
+    return privacy.reveal(model.recipient, {"sms": "phone", "email": "email"}.get(model.channel))
 
 
 class OutboxView(ScopedModelView):
@@ -246,6 +245,7 @@ class BulletinView(ScopedModelView):
                 label = periods.parse(form.period.data).label
             except ValidationError as exc:
                 form.period.errors = exc.errors["period"]
+                return self.render("admin/bulletin_compile.html", form=form), 400
             else:
                 kind = current_user.org.kind
                 scope = f"org:{current_user.org.id}"

@@ -148,3 +148,9 @@ def test_strings_are_english_at_run_time(app):
     from flask_babel import force_locale
     with app.test_request_context(), force_locale("en"):
         assert str(app.extensions["wuguan"].modes["grid"].title) == "Grid"
+
+
+def test_no_screen_shows_the_other_communitys_members(city, staff_client, privacy_probe):
+    """wuguan's privacy probe walks every screen, the grid's among them, as staff of A and of B."""
+    privacy_probe(staff_client("community", city["a"]), city["b"])
+    privacy_probe(staff_client("community", city["b"]), city["a"])
