@@ -57,3 +57,8 @@ def wuguan_demo_data(session, demo):
 @hookspec
 def wuguan_cli(cli):
     """Add commands to the `wuguan` command line group."""
+
+
+@hookspec
+def wuguan_indicators():
+    """Return indicators whose figures are computed once per period for every scope of the city."""

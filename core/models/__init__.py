@@ -4,6 +4,7 @@ from .audit import AuditEntry
 from .bulletins import Bulletin
 from .findings import Finding, FindingHit, SweepRun
 from .imports import ImportJob
+from .indicators import IndicatorRun, IndicatorValue
 from .members import Member
 from .organizations import Organization
 from .outbox import InboxItem, OutboxMessage
@@ -11,5 +12,5 @@ from .staff import LoginAttempt, Staff
 from .transfers import Transfer
 from .units import WorkUnit
 
-__all__ = ["Activity", "Attendance", "AuditEntry", "Bulletin", "Finding", "FindingHit", "ImportJob", "InboxItem", "LoginAttempt",
+__all__ = ["Activity", "Attendance", "AuditEntry", "Bulletin", "Finding", "FindingHit", "ImportJob", "InboxItem", "IndicatorRun", "IndicatorValue", "LoginAttempt",
            "Member", "Organization", "OutboxMessage", "Staff", "SweepRun", "Transfer", "WorkUnit"]
