@@ -1,11 +1,15 @@
 """Period indicators: one pass per period for the whole city, rolled up, ranked, compared, and read by bulletins."""
 import datetime as dt
+import json
+
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from core import bulletins, demo, indicator_pass, periods
-from core.errors import ValidationError
+from core.cli import cli
 from core.extensions import db as database
 from core.models import IndicatorRun, IndicatorValue, Member, Organization, WorkUnit
 from core.plugins import host
@@ -143,14 +147,30 @@ def test_the_previous_value_is_linked_whichever_period_is_computed_first(db):
     assert row.previous == 3.0
 
 
-@pytest.mark.parametrize("period, org_code, message", [
-    ("2026-13", None, "期间格式"), ("2027-01", None, "尚未开始"), ("2026-10", "NOPE", "NOPE不存在")])
-def test_bad_input_is_refused_in_chinese_and_writes_nothing(db, period, org_code, message):
+def _run(app, *args):
+    return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--period", "2026-13"), "期间格式"), (("--period", "2099-01"), "尚未开始"),
+    (("--period", "2026-10", "--org", "NOPE"), "组织编码NOPE不存在")])
+def test_bad_input_is_refused_in_chinese_and_writes_nothing(app, db, args, message):
     _small_city(db)
-    with pytest.raises(ValidationError, match=message):
-        indicator_pass.check_request(period, org_code, today=TODAY)
-    with pytest.raises(ValidationError):
-        indicator_pass.compute(period, today=TODAY) if org_code is None else indicator_pass.check_request(
-            period, org_code, today=TODAY)
+    result = _run(app, "indicators", *args)
+    assert result.exit_code != 0 and message in result.output
     assert database.session.scalar(select(func.count()).select_from(IndicatorValue)) == 0
     assert database.session.scalar(select(func.count()).select_from(IndicatorRun)) == 0
+
+
+def test_the_command_computes_the_city_and_shows_one_scope(app, db):
+    tree, _third, _unit = _small_city(db)
+    result = _run(app, "indicators", "--period", "2026-10", "--org", "C1", "--json")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["scope"] == f"org:{tree['community'].id}"
+    members = next(f for f in shown["indicators"] if f["indicator"] == "core.members")
+    assert (members["value"], members["rank"], members["peers"]) == (3, 1, 3)
+    assert database.session.scalar(select(func.count()).select_from(IndicatorValue)
+                                   .where(IndicatorValue.level == "city")) > 0
+    text = _run(app, "indicators", "--period", "2026-10").output
+    assert "core.members" in text and "在册党员 7名" in text
