@@ -174,3 +174,17 @@ def test_the_command_computes_the_city_and_shows_one_scope(app, db):
                                    .where(IndicatorValue.level == "city")) > 0
     text = _run(app, "indicators", "--period", "2026-10").output
     assert "core.members" in text and "在册党员 7名" in text
+
+
+def test_the_beat_computes_each_period_before_its_bulletins(app, db):
+    from workers import schedule, tasks
+    entries = schedule.build()
+    for kind in ("month", "quarter", "year"):
+        indicators, bulletin = entries[f"indicators-{kind}"], entries[f"bulletins-{kind}"]
+        assert indicators["task"] == "wuguan.compute_indicators" and indicators["args"] == (kind,)
+        assert (indicators["schedule"].day_of_month, indicators["schedule"].month_of_year) \
+            == (bulletin["schedule"].day_of_month, bulletin["schedule"].month_of_year)
+        assert min(indicators["schedule"].hour) < min(bulletin["schedule"].hour)
+    _small_city(db)
+    assert tasks.compute_indicators.run("month", "2026-10") > 0  # the task body, in the test app
+    assert database.session.get(IndicatorRun, "2026-10") is not None
