@@ -16,6 +16,7 @@ import uuid
 
 from flask import render_template_string
 from flask_babel import gettext as _
+from fpdf.fonts import FontFace
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import and_, case, func, or_, select, update
@@ -26,7 +27,7 @@ from .extensions import db
 from .models import Bulletin, Finding, Member, Organization, WorkUnit
 from .models.base import utcnow
 from .contract import BulletinSection
-from .pdf import new_pdf
+from .pdf import render
 from .plugins import host
 
 log = logging.getLogger("wuguan.bulletins")
@@ -351,7 +352,10 @@ def render_xlsx(title, sections):
 
 
 def render_pdf(title, sections):
-    pdf = new_pdf(title)
+    return render(title, lambda pdf: _draw_pdf(pdf, title, sections))
+
+
+def _draw_pdf(pdf, title, sections):
     pdf.add_page()
     pdf.set_font("cjk", size=16)
     pdf.multi_cell(0, 10, title, align="C", new_x="LMARGIN", new_y="NEXT")
@@ -367,8 +371,7 @@ def render_pdf(title, sections):
                            new_x="LMARGIN", new_y="NEXT")
         if section["rows"]:
             pdf.ln(2)
-            with pdf.table(text_align="CENTER", line_height=6) as table:
+            with pdf.table(text_align="CENTER", line_height=6, headings_style=FontFace(emphasis="")) as table:
                 table.row([str(c) for c in section["columns"]])
                 for row in section["rows"]:
                     table.row(["" if c is None else str(c) for c in row])
-    return bytes(pdf.output())

@@ -1,9 +1,10 @@
 """core.pdf keeps the parsed CJK font per process; every document must still get a font of its own."""
 import io
+from pathlib import Path
 
 import pypdf
 
-from core.pdf import new_pdf
+from core.pdf import common_font_path, font_path, new_pdf, render
 
 
 def _document(text):
@@ -29,3 +30,20 @@ def test_each_document_embeds_the_glyphs_it_uses_though_the_font_is_parsed_once(
     assert _text(second) == "龍首社区流动党员管理站台账：张三、李四合计"
     # The same text gives the same bytes: nothing of one document leaks into the next.
     assert _text(again) == _text(first) and len(again) == len(first)
+
+
+def _drawn(text):
+    def draw(pdf):
+        pdf.add_page()
+        pdf.set_font("cjk", size=14)
+        pdf.multi_cell(0, 10, text)
+    return draw
+
+
+def test_render_holds_every_character_with_the_common_font_or_falls_back_to_the_full_one(app):
+    with app.app_context():
+        common = render("t", _drawn("金川区和平社区党委通报：在册党员1952名（比上期增加1）"))
+        rare = render("t", _drawn("龍首社区：张三、李鍾"))  # 龍 and 鍾 are outside GB2312
+        assert Path(common_font_path()).stat().st_size < Path(font_path()).stat().st_size / 2
+    assert _text(common) == "金川区和平社区党委通报：在册党员1952名（比上期增加1）"
+    assert _text(rare) == "龍首社区：张三、李鍾"
