@@ -253,8 +253,8 @@ def indicators_command(period, org_code, as_json):
     from . import indicator_pass
     from .errors import ValidationError
     try:
-        _period, org = indicator_pass.check_request(period, org_code)
-        label = _period.label
+        asked, org = indicator_pass.check_request(period, org_code)
+        label = asked.label
         indicator_pass.compute(label)
     except ValidationError as exc:
         raise click.ClickException("；".join(m for ms in exc.errors.values() for m in ms)) from None
