@@ -352,7 +352,11 @@ def render_xlsx(title, sections):
 
 
 def render_pdf(title, sections):
-    return render(title, lambda pdf: _draw_pdf(pdf, title, sections))
+    said = [title, *(str(v) for s in sections for v in (s["title"], s["summary"], *s["columns"],
+                                                         *(c for row in s["rows"] for c in row),
+                                                         *(i.get(k, "") for i in s["comparison"]
+                                                           for k in ("name", "unit", "change_text", "rank_text"))))]
+    return render(title, lambda pdf: _draw_pdf(pdf, title, sections), text="".join(said))
 
 
 def _draw_pdf(pdf, title, sections):

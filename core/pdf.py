@@ -12,6 +12,7 @@ characters (常用字, a third of the glyphs) and kept in the instance folder; a
 with a character outside them is drawn again with the full font, so nothing is lost.
 """
 import copy
+import functools
 import os
 from pathlib import Path
 import tempfile
@@ -76,17 +77,20 @@ def _add_font(pdf, path, style):
     pdf.fonts[key] = font
 
 
-def render(title, draw, orientation="P", page="A4"):
-    """The bytes of a document drawn by `draw(pdf)` in the 常用字 font, or, when its text has a
-    character outside it, drawn again in the full font. Regular weight only: draw no bold."""
-    pdf = new_pdf(title, orientation, page, common=True, bold=False)
+def render(title, draw, text="", orientation="P", page="A4"):
+    """The bytes of a document drawn by `draw(pdf)`: in the 常用字 font when `text` (what it will
+    say) lies within it, else in the full font; drawn again in the full font should the text have
+    left out a character the document then used. Regular weight only: draw no bold."""
+    common = {ord(ch) for ch in text} <= common_chars()
+    pdf = new_pdf(title, orientation, page, common=common, bold=False)
     draw(pdf)
-    if any(font.missing_glyphs for font in pdf.fonts.values()):
+    if common and any(font.missing_glyphs for font in pdf.fonts.values()):
         pdf = new_pdf(title, orientation, page, bold=False)
         draw(pdf)
     return bytes(pdf.output())
 
 
+@functools.cache
 def common_chars():
     chars = set(_COMMON_EXTRA)
     for high in range(0xA1, 0xF8):

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pypdf
 
-from core.pdf import common_font_path, font_path, new_pdf, render
+from core import pdf
+from core.pdf import new_pdf
 
 
 def _document(text):
@@ -40,10 +41,19 @@ def _drawn(text):
     return draw
 
 
-def test_render_holds_every_character_with_the_common_font_or_falls_back_to_the_full_one(app):
+def test_render_holds_every_character_with_the_common_font_or_falls_back_to_the_full_one(app, monkeypatch):
+    fonts = []
+    real_new_pdf = pdf.new_pdf
+
+    def spy(*args, common=False, **kwargs):
+        fonts.append("common" if common else "full")
+        return real_new_pdf(*args, common=common, **kwargs)
+
+    monkeypatch.setattr(pdf, "new_pdf", spy)
+    said, rare = "金川区和平社区党委通报：在册党员1952名（比上期增加1）", "龍首社区：张三、李鍾"  # 龍, 鍾: not GB2312
     with app.app_context():
-        common = render("t", _drawn("金川区和平社区党委通报：在册党员1952名（比上期增加1）"))
-        rare = render("t", _drawn("龍首社区：张三、李鍾"))  # 龍 and 鍾 are outside GB2312
-        assert Path(common_font_path()).stat().st_size < Path(font_path()).stat().st_size / 2
-    assert _text(common) == "金川区和平社区党委通报：在册党员1952名（比上期增加1）"
-    assert _text(rare) == "龍首社区：张三、李鍾"
+        assert Path(pdf.common_font_path()).stat().st_size < Path(pdf.font_path()).stat().st_size / 2
+        assert _text(pdf.render("t", _drawn(said), text=said)) == said and fonts == ["common"]
+        assert _text(pdf.render("t", _drawn(rare), text=rare)) == rare and fonts[1:] == ["full"]
+        # The text not told beforehand: drawn in the common font, then again in the full one.
+        assert _text(pdf.render("t", _drawn(rare))) == rare and fonts[2:] == ["common", "full"]
