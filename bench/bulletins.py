@@ -20,7 +20,7 @@ EMPLOYERS = 6
 
 
 def measure(database_url, period="2026-10"):
-    from core import bulletins
+    from core import bulletins, indicator_pass, periods
     from core.extensions import db
     from core.models import Member, Organization
     from core.sweep import Scope, run_sweep
@@ -28,6 +28,11 @@ def measure(database_url, period="2026-10"):
     out = {}
     with app.app_context():
         run_sweep(Scope.city())
+        # The period's pass (and the previous period's, for 上期) runs once for the city, before any bulletin.
+        with stopwatch() as seconds:
+            indicator_pass.compute(period)
+        out["indicators_month"] = result(seconds(), "s")
+        indicator_pass.ensure(periods.parse(period).previous().label)
         street = db.session.scalar(select(Organization.id).where(Organization.kind == "street")
                                    .order_by(Organization.id))
         communities = db.session.scalars(select(Organization.id).where(Organization.parent_id == street)

@@ -5,7 +5,8 @@
 Each size gets a PostgreSQL schema of its own (an SQLite file without --database-url), filled
 by bench/generate.py. Each benchmark then runs in a process of its own, so the peak memory
 printed under it is its own: generate, the city sweep, the member list, a street's month of
-bulletins, the 100,000-row import, reminder delivery beside a no-op Celery task.
+bulletins, the 100,000-row import, reminder delivery beside a no-op Celery task, and a whole month
+of the city (the period's indicators, then every bulletin on two worker processes).
 """
 import argparse
 import json
@@ -23,6 +24,7 @@ BENCHMARKS = {
     "bulletins": ("bulletins", "measure"),
     "roster_import": ("roster_import", "measure"),
     "delivery": ("delivery", "measure"),
+    "month": ("month", "measure"),
 }
 
 

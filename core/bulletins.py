@@ -15,16 +15,17 @@ import uuid
 
 from flask import render_template_string
 from flask_babel import gettext as _
+from fpdf.fonts import FontFace
 from openpyxl.styles import Font
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from . import errorpages, periods, reminders, scope, spreadsheet
+from . import errorpages, indicator_pass, periods, reminders, scope, spreadsheet
 from .extensions import db
 from .models import Bulletin, Finding, Member, Organization, WorkUnit
 from .models.base import utcnow
 from .contract import BulletinSection
-from .pdf import new_pdf
+from .pdf import render
 from .plugins import host
 
 log = logging.getLogger("wuguan.bulletins")
@@ -56,10 +57,24 @@ class BulletinContext:
         return or_(Member.location_id.in_(self._org_ids),
                    and_(Member.location_id.is_(None), Member.affiliation_id.in_(self._org_ids)))
 
+    @cached_property
+    def indicators(self):
+        """{indicator key: IndicatorValue}: this scope's stored figures of the period, ranks and previous value."""
+        return indicator_pass.stored(self.scope, self.period.label)
+
+    def figure(self, key, default=0):
+        """A stored indicator's value for this scope and period (`default` when it has none)."""
+        row = self.indicators.get(key)
+        return default if row is None or row.value is None else _number(row.value)
+
     def orgs_in_scope(self, column):
         if self.unit is not None:
             return column.in_(select(Member.location_id).where(Member.work_unit_id == self.unit.id))
         return column.in_(self._org_ids)
+
+
+def _number(value):
+    return int(value) if value is not None and float(value).is_integer() else value
 
 
 def scopes(kind):
@@ -90,7 +105,7 @@ def coverage_section(ctx):
         key="core.coverage", title=_("分类管理覆盖情况"), order=10,
         summary=_("在册党员%(total)d名，其中%(n)d名的类别无管理方式认领。", total=total, n=unclaimed),
         columns=[_("管理方式"), _("类别"), _("人数")], rows=table,
-        figures={_("在册党员"): total, _("未认领"): unclaimed})
+        figures={_("在册党员"): total, _("未认领"): unclaimed}, indicators=("core.members", "core.unclaimed"))
 
 
 def findings_section(ctx):
@@ -116,7 +131,8 @@ def findings_section(ctx):
         key="core.findings", title=_("问题发现与整改"), order=20,
         summary=_("本期新发现问题%(o)d个，整改%(r)d个，尚待处理%(l)d个。", o=opened, r=resolved, l=live),
         columns=[_("检查项"), _("新发现"), _("已整改"), _("待处理")], rows=table,
-        figures={_("新发现问题"): opened, _("已整改问题"): resolved, _("待处理问题"): live})
+        figures={_("新发现问题"): opened, _("已整改问题"): resolved, _("待处理问题"): live},
+        indicators=("core.findings_opened", "core.findings_resolved", "core.findings_live"))
 
 
 def employer_section(ctx):
@@ -133,7 +149,7 @@ def employer_section(ctx):
         key="core.employer", title=_("在职党员到社区报到情况"), order=10,
         summary=_("本单位在职党员%(t)d名，已到居住地社区报到%(r)d名。", t=total, r=registered),
         columns=[_("报到社区"), _("人数"), _("已编入联络小组")], rows=table,
-        figures={_("在职党员"): total, _("已报到"): registered})
+        figures={_("在职党员"): total, _("已报到"): registered}, indicators=("core.in_service", "core.located"))
 
 
 def core_sections(ctx):
@@ -142,27 +158,52 @@ def core_sections(ctx):
     return [coverage_section(ctx), findings_section(ctx)]
 
 
-def _serialize(section, previous_figures):
+def _serialize(section, previous_figures, stored):
     data = asdict(section)
     data["summary"] = str(section.summary)
     data["title"] = str(section.title)
     data["columns"] = [str(c) for c in section.columns]
     data["rows"] = [[c if isinstance(c, (int, float)) or c is None else str(c) for c in row] for row in section.rows]
     data["figures"] = {str(k): v for k, v in section.figures.items()}
+    data["indicators"] = list(section.indicators)
+    if section.indicators:
+        data["comparison"] = [_stored_comparison(stored[key]) for key in section.indicators if key in stored]
+        return data
     data["comparison"] = []
     before = previous_figures.get(section.key, {})
     for name, value in data["figures"].items():
         prior = before.get(name)
-        if prior is None:
-            text = _("上期无数据")
-        elif value == prior:
-            text = _("与上期持平")
-        elif value > prior:
-            text = _("比上期增加%(n)s", n=value - prior)
-        else:
-            text = _("比上期减少%(n)s", n=prior - value)
-        data["comparison"].append({"name": name, "value": value, "previous": prior, "change_text": text})
+        data["comparison"].append({"name": name, "value": value, "previous": prior,
+                                   "change_text": _change_text(value, prior)})
     return data
+
+
+def _change_text(value, prior):
+    if prior is None or value is None:
+        return _("上期无数据")
+    if value == prior:
+        return _("与上期持平")
+    if value > prior:
+        return _("比上期增加%(n)s", n=_number(round(value - prior, 1)))
+    return _("比上期减少%(n)s", n=_number(round(prior - value, 1)))
+
+
+def _rank_text(row):
+    if row.rank is None:
+        return ""
+    if row.level == "community":
+        return _("在街道%(n)d个社区中排第%(r)d名，在全市%(cn)d个社区中排第%(cr)d名",
+                 n=row.peers, r=row.rank, cn=row.city_peers, cr=row.city_rank)
+    if row.level == "street":
+        return _("在全市%(n)d个街道中排第%(r)d名", n=row.peers, r=row.rank)
+    return _("在%(n)d个单位中排第%(r)d名", n=row.peers, r=row.rank)
+
+
+def _stored_comparison(row):
+    value, prior = _number(row.value), _number(row.previous)
+    return {"name": row.title, "value": value, "unit": row.unit, "previous": prior,
+            "change_text": _change_text(value, prior), "rank_text": _rank_text(row),
+            "rank": row.rank, "peers": row.peers}
 
 
 def _previous_figures(bulletin, period):
@@ -229,6 +270,9 @@ def compile_bulletin(kind, scope, period_label, *, recompile=False, staff=None, 
     try:
         org = db.session.get(Organization, org_id) if org_id else None
         unit = db.session.get(WorkUnit, unit_id) if unit_id else None
+        # The figures come from the period's pass, computed now if it never ran, and the one before for 上期.
+        indicator_pass.ensure(period.label, today=now.date())
+        indicator_pass.ensure(period.previous().label, today=now.date())
         ctx = BulletinContext(kind=kind, scope=scope, period=period, previous=period.previous(), org=org,
                               unit=unit, today=now.date())
         sections = [*core_sections(ctx), *host().collect("wuguan_bulletin_sections", ctx=ctx)]
@@ -237,7 +281,7 @@ def compile_bulletin(kind, scope, period_label, *, recompile=False, staff=None, 
                 raise TypeError(f"wuguan_bulletin_sections returned {section!r}, not a BulletinSection")
         sections.sort(key=lambda s: (s.order, s.key))
         before = _previous_figures(bulletin, period)
-        data = [_serialize(s, before) for s in sections]
+        data = [_serialize(s, before, ctx.indicators) for s in sections]
         title = _title(kind, period, org, unit)
         xlsx, pdf = render_xlsx(title, data), render_pdf(title, data)
         done = db.session.execute(
@@ -294,7 +338,7 @@ def render_xlsx(title, sections):
     for section in sections:
         sheet.append([section["title"], section["summary"]])
         for item in section["comparison"]:
-            sheet.append(["", item["name"], item["value"], item["change_text"]])
+            sheet.append(["", item["name"], item["value"], item["change_text"], item.get("rank_text", "")])
     for index, section in enumerate(sections, start=1):
         ws = book.sheet(f"{index}.{section['title']}")
         ws.append([section["title"]])
@@ -306,7 +350,14 @@ def render_xlsx(title, sections):
 
 
 def render_pdf(title, sections):
-    pdf = new_pdf(title)
+    said = [title, *(str(v) for s in sections for v in (s["title"], s["summary"], *s["columns"],
+                                                         *(c for row in s["rows"] for c in row),
+                                                         *(i.get(k, "") for i in s["comparison"]
+                                                           for k in ("name", "unit", "change_text", "rank_text"))))]
+    return render(title, lambda pdf: _draw_pdf(pdf, title, sections), text="".join(said))
+
+
+def _draw_pdf(pdf, title, sections):
     pdf.add_page()
     pdf.set_font("cjk", size=16)
     pdf.multi_cell(0, 10, title, align="C", new_x="LMARGIN", new_y="NEXT")
@@ -317,12 +368,12 @@ def render_pdf(title, sections):
         pdf.set_font("cjk", size=10)
         pdf.multi_cell(0, 6, section["summary"], new_x="LMARGIN", new_y="NEXT")
         for item in section["comparison"]:
-            pdf.multi_cell(0, 6, f"{item['name']}：{item['value']}（{item['change_text']}）",
+            rank = f"，{item['rank_text']}" if item.get("rank_text") else ""
+            pdf.multi_cell(0, 6, f"{item['name']}：{item['value']}{item.get('unit', '')}（{item['change_text']}{rank}）",
                            new_x="LMARGIN", new_y="NEXT")
         if section["rows"]:
             pdf.ln(2)
-            with pdf.table(text_align="CENTER", line_height=6) as table:
+            with pdf.table(text_align="CENTER", line_height=6, headings_style=FontFace(emphasis="")) as table:
                 table.row([str(c) for c in section["columns"]])
                 for row in section["rows"]:
                     table.row(["" if c is None else str(c) for c in row])
-    return bytes(pdf.output())

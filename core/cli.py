@@ -272,6 +272,36 @@ def bulletin_command(kind, period, org_code, recompile):
         click.echo(f"{scope:<12} {result.state:<9} #{result.bulletin_id}")
 
 
+@cli.command("indicators")
+@click.option("--period", required=True, help="2026-10、2026-Q3 或 2026")
+@click.option("--org", "org_code", help="计算全市后只显示该组织（社区或街道编码）的指标")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@with_appcontext
+def indicators_command(period, org_code, as_json):
+    """Compute every indicator of a period for the whole city (again, if it was), then show one scope's."""
+    from . import indicator_pass
+    from .errors import ValidationError
+    try:
+        asked, org = indicator_pass.check_request(period, org_code)
+        label = asked.label
+        indicator_pass.compute(label)
+    except ValidationError as exc:
+        raise click.ClickException("；".join(m for ms in exc.errors.values() for m in ms)) from None
+    scope = f"org:{org.id}" if org is not None else "city"
+    rows = sorted(indicator_pass.stored(scope, label).values(), key=lambda r: r.indicator)
+    figures = [{"indicator": r.indicator, "title": r.title, "value": r.value, "unit": r.unit,
+                "numerator": r.numerator, "denominator": r.denominator, "rank": r.rank, "peers": r.peers,
+                "city_rank": r.city_rank, "city_peers": r.city_peers, "previous": r.previous} for r in rows]
+    if as_json:
+        click.echo(json.dumps({"period": label, "scope": scope, "indicators": figures}, ensure_ascii=False, indent=2))
+        return
+    for f in figures:
+        rank = f"  第{f['rank']}/{f['peers']}名" if f["rank"] else ""
+        previous = "" if f["previous"] is None else f"  上期 {f['previous']:g}"
+        value = "—" if f["value"] is None else f"{f['value']:g}"
+        click.echo(f"{f['indicator']:<28} {f['title']} {value}{f['unit']}{previous}{rank}")
+
+
 @cli.group("import")
 def import_group():
     """Import spreadsheets (XLSX or CSV)."""

@@ -8,6 +8,7 @@ from typing import Any, Callable
 API_VERSION = "1.0"
 
 SEVERITIES = ("info", "warning", "serious", "critical")
+LEVELS = ("community", "street", "employer", "branch")
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class BulletinSection:
     rows: list
     chart: dict | None = None
     figures: dict = field(default_factory=dict)
+    indicators: tuple = ()  # indicator keys whose stored figures (previous period, ranks) the section shows
 
 
 @dataclass(frozen=True)
@@ -70,3 +72,20 @@ class Channel:
     key: str
     title: str
     send: Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A figure computed once per period for every scope of the city.
+
+    `query(ctx)` returns ONE grouped Select labelled `scope_id` and either `value` (a count
+    or sum) or `numerator` and `denominator` (a rate, shown as 100 × numerator / denominator),
+    for every community (or employer, or branch: `ctx.level`) at once; streets and the city
+    are summed from the communities' rows, so a rate rolls up pooled, never averaged."""
+    key: str
+    title: str
+    unit: str
+    levels: tuple
+    query: Callable[[Any], Any]
+    higher_is_better: bool = True
+    description: str = ""

@@ -72,3 +72,8 @@ def wuguan_member_category_changed(member, old, new):
 @hookspec
 def wuguan_cli(cli):
     """Add commands to the `wuguan` command line group."""
+
+
+@hookspec
+def wuguan_indicators():
+    """Return indicators whose figures are computed once per period for every scope of the city."""

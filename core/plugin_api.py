@@ -36,6 +36,8 @@ from .rules import add_months, probation_ends_on, transfer_valid_until
 # -- queries and bulk writes ------------------------------------------------------------------------
 from .bulk import insert_rows
 from .checks import sql_message
+from .contract import LEVELS  # the levels an indicator applies to: community, street, employer, branch
+from .contract import Indicator
 
 # -- personal data: declared on the model, decided in one place -----------------------------------
 from .privacy import sensitive  # a column's `info` declaring its personal kind: info=sensitive("phone")
@@ -79,7 +81,7 @@ hookimpl = pluggy.HookimplMarker("wuguan")  # marks a plugin's function as the i
 
 __all__ = [
     "API_VERSION", "hookimpl",
-    "SEVERITIES", "BulletinSection", "Channel", "Check", "Mode", "Panel", "ReminderRule",
+    "SEVERITIES", "BulletinSection", "Channel", "Check", "Mode", "Panel", "ReminderRule", "Indicator", "LEVELS",
     "db", "Activity", "Attendance", "Bulletin", "Finding", "Member", "Organization", "OutboxMessage", "Staff",
     "Transfer", "WorkUnit", "Audited", "Timestamps", "utcnow",
     "EDUCATIONS", "GENDERS", "MEMBER_CHANNELS", "MEMBER_STATES", "MEMBER_STATUSES", "ORGANIZATION_KINDS",

@@ -4,10 +4,11 @@ import sys
 
 from sqlalchemy import select
 
-from core import bulletins, reminders
+from core import bulletins, indicator_pass, reminders
 from core.extensions import db
 from core.models import Bulletin, Finding, InboxItem, OutboxMessage, Staff, SweepRun
 from core.sweep import registered_checks, run_sweep
+from core.testing import build_app
 from factories import member, org_tree
 
 MONDAY_9AM = dt.datetime(2026, 11, 2, 1, 0)
@@ -118,6 +119,50 @@ def test_hook_wuguan_bulletin_sections(wuguan_plugin, make_app):
         rooms = sections[0]
         assert rooms["summary"] == "2026年10月已登记门牌2户"
         assert rooms["comparison"] == [{"name": "已登记门牌", "value": 2, "previous": 1, "change_text": "比上期增加1"}]
+
+
+def test_hook_wuguan_indicators(wuguan_plugin, make_app, tmp_path):
+    wuguan_plugin("grid", """
+        from sqlalchemy import func, select
+        from core.models import Member
+        from core.plugin_api import Indicator, hookimpl
+
+        def rooms(ctx):
+            return ctx.by_member(select(ctx.scope_id.label("scope_id"), func.count().label("value"))
+                                 .select_from(Member).where(Member.room.is_not(None))).group_by(ctx.scope_id)
+
+        def room_rate(ctx):
+            return ctx.by_member(select(ctx.scope_id.label("scope_id"), func.count(Member.room).label("numerator"),
+                                        func.count().label("denominator")).select_from(Member)).group_by(ctx.scope_id)
+
+        @hookimpl
+        def wuguan_indicators():
+            return [Indicator("grid.rooms", "已登记门牌", "户", ("community", "street"), rooms),
+                    Indicator("grid.room_rate", "门牌登记率", "%", ("community", "street"), room_rate)]
+    """)
+    app = make_app()
+    with app.app_context():
+        tree = org_tree()
+        db.session.add_all([member(tree, room="301"), member(tree),
+                            member(tree, room="1", location=tree["other"], liaison_group=None)])
+        db.session.commit()
+        indicator_pass.compute("2026-09", today=MONDAY_9AM.date())
+        c1, c2, street = (f"org:{tree[k].id}" for k in ("community", "other", "street"))
+        assert indicator_pass.stored(c1, "2026-09")["grid.rooms"].value == 1
+        rate = {s: indicator_pass.stored(s, "2026-09")["grid.room_rate"] for s in (c1, c2, street)}
+        assert (rate[c1].value, rate[c1].rank, rate[c2].value, rate[c2].rank) == (50.0, 2, 100.0, 1)
+        assert (rate[street].numerator, rate[street].denominator, rate[street].value) == (2, 3, 66.7)  # pooled
+        url = str(db.engine.url.render_as_string(hide_password=False))
+    # The plugin disabled: its stored figures stay readable, and the next pass computes none of its.
+    disabled = build_app(url, tmp_path / "disabled", WUGUAN_DISABLED_PLUGINS=["grid"])
+    with disabled.app_context():
+        indicator_pass.compute("2026-10", today=MONDAY_9AM.date())
+        kept = indicator_pass.stored(c1, "2026-09")["grid.rooms"]
+        assert (kept.title, kept.unit, kept.value) == ("已登记门牌", "户", 1)
+        latest = indicator_pass.stored(c1, "2026-10")
+        assert "core.members" in latest and not any(key.startswith("grid.") for key in latest)
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_hook_wuguan_channels(wuguan_plugin, make_app):

@@ -1,4 +1,5 @@
-"""The beat schedule: the sweep daily, each reminder rule on its crontab, bulletins by period, the outbox flush."""
+"""The beat schedule: the sweep daily, each reminder rule on its crontab, each period's indicators an hour before
+its bulletins, the outbox flush."""
 from celery.schedules import crontab
 from flask import current_app
 
@@ -18,6 +19,12 @@ def build():
         "sweep-city": {"task": "wuguan.sweep_city", "schedule": from_crontab(config["WUGUAN_SWEEP_SCHEDULE"])},
         "flush-outbox": {"task": "wuguan.flush_outbox", "schedule": config["WUGUAN_FLUSH_SECONDS"]},
         "purge-uploads": {"task": "wuguan.purge_uploads", "schedule": from_crontab("15 * * * *")},
+        "indicators-month": {"task": "wuguan.compute_indicators", "schedule": from_crontab("0 5 1 * *"),
+                             "args": ("month",)},
+        "indicators-quarter": {"task": "wuguan.compute_indicators", "schedule": from_crontab("30 5 1 1,4,7,10 *"),
+                               "args": ("quarter",)},
+        "indicators-year": {"task": "wuguan.compute_indicators", "schedule": from_crontab("0 6 2 1 *"),
+                            "args": ("year",)},
         "bulletins-month": {"task": "wuguan.compile_bulletins", "schedule": from_crontab("0 6 1 * *"),
                             "args": ("month",)},
         "bulletins-quarter": {"task": "wuguan.compile_bulletins", "schedule": from_crontab("30 6 1 1,4,7,10 *"),

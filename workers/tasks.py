@@ -3,7 +3,7 @@ from collections import Counter, defaultdict
 
 from celery import chord, group, shared_task
 
-from core import bulletins, periods, reminders, roster, sweep
+from core import bulletins, indicator_pass, periods, reminders, roster, sweep
 from core.models.base import utcnow
 
 BULLETIN_KINDS = ("community", "street", "employer")
@@ -57,10 +57,22 @@ def flush_outbox():
     reminders.request_delivery(reminders.due_messages())
 
 
+@shared_task(name="wuguan.compute_indicators")
+def compute_indicators(period_kind, period_label=None):
+    """The last complete period's indicators for the whole city, recomputed (the beat runs it before the bulletins)."""
+    label = period_label or periods.last_complete(period_kind, utcnow().date()).label
+    return indicator_pass.compute(label)
+
+
 @shared_task(name="wuguan.compile_bulletins")
 def compile_bulletins(period_kind, period_label=None):
-    """All bulletins of the last complete month, quarter or year, one task per scope."""
+    """All bulletins of the last complete month, quarter or year, one task per scope.
+
+    The period's indicators (and the previous period's) exist before the fan-out, so no
+    bulletin task computes them, and none waits for another that does."""
     label = period_label or periods.last_complete(period_kind, utcnow().date()).label
+    indicator_pass.ensure(label)
+    indicator_pass.ensure(periods.parse(label).previous().label)
     group(compile_bulletin.s(kind, scope, label)
           for kind in BULLETIN_KINDS for scope, _, _ in bulletins.scopes(kind)).apply_async()
 

@@ -62,4 +62,5 @@ def section(ctx, settings):
                 l=figures[_("失联党员")], s=figures[_("流动党员管理站")], b=figures[_("临时党支部")])
     return BulletinSection(key="assist.mobile", title=_("流动党员协管情况"), order=70, summary=summary,
                            columns=[_("流向"), _("所在地"), _("流动原因"), _("人数")], rows=rows,
-                           figures=figures)
+                           figures=figures,
+                           indicators=("assist.inflow", "assist.outflow", "assist.contacts", "assist.lost"))

@@ -66,6 +66,12 @@ def wuguan_reminder_rules():
 
 
 @hookimpl
+def wuguan_indicators():
+    from .indicators import INDICATORS
+    return INDICATORS
+
+
+@hookimpl
 def wuguan_bulletin_sections(ctx):
     from .bulletin import sections
     return sections(ctx)

@@ -105,4 +105,6 @@ def sections(ctx):
              "datasets": [{"label": _("本期走访"), "data": [row[7] for row in rows]},
                           {"label": _("上期走访"), "data": [row[8] for row in rows]}]}
     return [BulletinSection(key="direct.summary", title=_("直管：责任区、责任卡、结对帮扶、争五好"), order=50,
-                            summary=summary, columns=columns, rows=rows, chart=chart, figures=figures)]
+                            summary=summary, columns=columns, rows=rows, chart=chart, figures=figures,
+                            indicators=("direct.zones", "direct.cards_valid", "direct.pairings", "direct.visits",
+                                        "direct.five_good"))]

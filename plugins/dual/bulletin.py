@@ -20,12 +20,6 @@ def _in_period(column, period):
     return and_(column >= period.start, column < period.end)
 
 
-def _rank(values, key):
-    """1 + how many units did strictly better (ties share a rank)."""
-    mine = values.get(key, 0)
-    return 1 + sum(1 for v in values.values() if v > mine)
-
-
 def _current_registrations():
     """Each member's latest registration still in force."""
     return (select(Registration.member_id, func.max(Registration.id).label("id"))
@@ -70,37 +64,23 @@ def employer_section(ctx):
                      round(hours, 1), times, meetings.get(member_id, 0), grades.get(member_id, "")])
     total, registered = len(rows), sum(1 for r in members if r[4])
     hours = round(sum(r[4] for r in rows), 1)
-    rates, unit_hours = _unit_figures(period)
     rate = round(100.0 * registered / total, 1) if total else 0.0
-    rate_rank, hours_rank = _rank(rates, unit_id), _rank(unit_hours, unit_id)
+    # Ranks among the city's employers come from the period's pass, not from the city's rows again.
+    stored_rate, stored_hours = ctx.indicators.get("dual.registration_rate"), ctx.indicators.get("dual.service_hours")
+    peers = stored_rate.peers if stored_rate is not None and stored_rate.peers else 0
+    rate_rank = stored_rate.rank if stored_rate is not None else None
+    hours_rank = stored_hours.rank if stored_hours is not None else None
     return BulletinSection(
         key="dual.employer", title=_("在职党员活动情况"), order=30,
         summary=_("本单位在职党员%(t)d名，已到居住地社区报到%(r)d名（报到率%(rate)s%%），%(p)s在社区服务%(h)s小时；"
                   "报到率在%(n)d个单位中排第%(a)d名，服务时长排第%(b)d名。",
-                  t=total, r=registered, rate=rate, p=period.title, h=hours, n=len(rates), a=rate_rank, b=hours_rank),
+                  t=total, r=registered, rate=rate, p=period.title, h=hours, n=peers, a=rate_rank or 0, b=hours_rank or 0),
         columns=[_("姓名"), _("报到情况"), _("报到社区"), _("认领岗位"), _("服务时长（小时）"), _("服务次数"),
                  _("参加例会"), _("社区评价")],
         rows=rows,
         figures={_("在职党员"): total, _("已报到"): registered, _("报到率（%）"): rate, _("服务时长"): hours,
-                 _("报到率排名"): rate_rank, _("服务时长排名"): hours_rank})
-
-
-def _unit_figures(period):
-    """Every unit's registration rate and service hours in the period: two grouped queries."""
-    current = _current_registrations()
-    rates = {unit: (100.0 * registered / total if total else 0.0) for unit, total, registered in db.session.execute(
-        select(Member.work_unit_id, func.count(Member.id), func.count(current.c.id))
-        .outerjoin(current, current.c.member_id == Member.id)
-        .where(Member.state == "active", Member.category == "in_service", Member.work_unit_id.is_not(None))
-        .group_by(Member.work_unit_id))}
-    hours = {unit: 0.0 for unit in rates}
-    hours.update({unit: float(h or 0) for unit, h in db.session.execute(
-        select(Member.work_unit_id, func.sum(Service.hours))
-        .join(Member, Member.id == Service.member_id)
-        .where(Member.category == "in_service", Member.work_unit_id.is_not(None),
-               _in_period(Service.served_on, period))
-        .group_by(Member.work_unit_id))})
-    return rates, hours
+                 _("报到率排名"): rate_rank, _("服务时长排名"): hours_rank},
+        indicators=("dual.registration_rate", "dual.service_hours"))
 
 
 def community_section(ctx):
@@ -142,4 +122,5 @@ def community_section(ctx):
                   t=total, r=registered, p=period.title, n=times, h=hours, e=evaluated, f=feedback),
         columns=[_("岗位"), _("所需人数"), _("在岗人数"), _("服务时长（小时）")], rows=rows,
         figures={_("在职党员"): total, _("已报到"): registered, _("服务人次"): times, _("服务时长"): hours,
-                 _("已评价"): evaluated, _("单位反馈"): feedback})
+                 _("已评价"): evaluated, _("单位反馈"): feedback},
+        indicators=("dual.residents", "dual.registered", "dual.service_times", "dual.service_hours"))

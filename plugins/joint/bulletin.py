@@ -79,7 +79,7 @@ def community_sections(ctx):
                   total=total, old=old, frail=frail),
         columns=[_("年龄段"), *[str(HEALTH[k]) for k in HEALTH], _("未登记"), _("合计")], rows=rows,
         chart={"type": "bar", "labels": [r[0] for r in rows], "values": [r[-1] for r in rows]},
-        figures={_("离退休党员"): total, _("80岁以上"): old, _("体弱卧床"): frail})
+        figures={_("离退休党员"): total, _("80岁以上"): old, _("体弱卧床"): frail}, indicators=("joint.retirees",))
     care = BulletinSection(
         key="joint.care", title=_("离退休党员走访慰问与困难帮扶"), order=51,
         summary=_("本期走访慰问%(now)d人次（上期%(before)d人次），走访%(people)d人；新反映困难%(opened)d件，"
@@ -90,7 +90,8 @@ def community_sections(ctx):
               [_("新反映困难"), opened], [_("解决困难"), resolved], [_("尚未解决困难"), still_open],
               *[[_("承担%(task)s", task=name), n] for name, n in taken.items()]],
         figures={_("走访人次"): visits_now, _("新反映困难"): opened, _("解决困难"): resolved,
-                 _("尚未解决困难"): still_open, **{name: n for name, n in taken.items()}})
+                 _("尚未解决困难"): still_open, **{name: n for name, n in taken.items()}},
+        indicators=("joint.visits", "joint.hardships_resolved", "joint.hardships_open"))
     return [profile, care]
 
 

@@ -61,6 +61,12 @@ def wuguan_reminder_rules():
 
 
 @hookimpl
+def wuguan_indicators():
+    from .indicators import INDICATORS
+    return INDICATORS
+
+
+@hookimpl
 def wuguan_bulletin_sections(ctx):
     if ctx.kind == "employer":
         return []

@@ -80,4 +80,5 @@ def section(ctx):
         columns=[_("项目"), _("本期"), _("上期")], rows=rows,
         figures={_("新接管"): total_now, _("“五个一”全部完成"): complete, _("技能培训"): t_now,
                  _("就业推荐"): r_now, _("推荐后就业"): h_now, _("再就业率"): rate_now,
-                 _("再就业率比上期"): round(change, 1)})
+                 _("再就业率比上期"): round(change, 1)},
+        indicators=("takeover.new", "takeover.trainings", "takeover.referrals", "takeover.reemployment_rate"))
