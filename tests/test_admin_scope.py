@@ -322,7 +322,7 @@ def test_a_plugins_own_ajax_loader_is_scoped(wuguan_plugin, make_app):
         assert [name for _, name in found] == ["和平党员"], endpoint
 
 
-def test_an_ajax_loader_that_cannot_be_scoped_stops_the_start(wuguan_plugin, tmp_path):
+def test_an_ajax_loader_that_cannot_be_scoped_fails_its_plugin(wuguan_plugin, tmp_path):
     wuguan_plugin("lookup", """
         from flask_admin.model.ajax import AjaxModelLoader
 
@@ -346,5 +346,9 @@ def test_an_ajax_loader_that_cannot_be_scoped_stops_the_start(wuguan_plugin, tmp
             admin.add_view(LetterView(Transfer, db, endpoint="letters"))
     """)
     from core import create_app
-    with pytest.raises(TypeError, match="must subclass QueryAjaxModelLoader"):
-        create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path)})
+    from core.plugins import PluginLoadError
+    with pytest.raises(PluginLoadError, match="must subclass QueryAjaxModelLoader"):
+        create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path), "WUGUAN_STRICT_PLUGINS": True})
+    record = create_app({"WUGUAN_INSTANCE_PATH": str(tmp_path), "WUGUAN_STRICT_PLUGINS": False}) \
+        .extensions["wuguan"].records["lookup"]
+    assert record.state == "failed" and "must subclass QueryAjaxModelLoader" in record.reason
