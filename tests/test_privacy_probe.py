@@ -19,16 +19,9 @@ def city(db):
                               .order_by(Organization.id)).all()
 
 
-# Leaks the priv-mask branch fixes (the 二卡三簿 shows full phones); once merged, the probe stops meeting
-# them and this test says so: then empty the list.
-KNOWN = {("/admin/assist_ledger/", "phone")}
-
-
 def test_no_response_shows_what_the_staffer_may_not_see(city, staff_client, privacy_probe):
     first, second = city[:2]
     assert first.parent_id == second.parent_id
-    met = set()
     for role, community, sibling in (("community", first, second), ("community", second, first),
                                      ("readonly", first, second)):
-        met |= privacy_probe(staff_client(role, community), sibling, known=KNOWN)
-    assert met == KNOWN, f"known leaks no longer found (remove them from KNOWN): {KNOWN - met}"
+        assert privacy_probe(staff_client(role, community), sibling) == set()
