@@ -14,7 +14,7 @@ from openpyxl import Workbook
 import pytest
 from sqlalchemy import select
 
-from core import channels, idcard, reminders, roster, sms
+from core import channels, idcard, privacy, reminders, roster, sms
 from core.errors import ValidationError
 from core.models import Member, OutboxMessage, Staff
 from core.plugin_api import member_address
@@ -85,7 +85,7 @@ def test_the_roster_imports_mobile_and_email_when_present(db, tree):
     assert [tuple(r) for r in found] == [("13800001111", "wang@example.org"), (None, None)]
 
 
-def test_addresses_are_masked_without_the_right_and_kept_out_of_the_edit_form(db, tree, staff_client):
+def test_addresses_are_masked_without_the_right_and_sealed_in_the_edit_form(db, tree, staff_client):
     person = member(tree, mobile="13800001111", email="zhangsan@example.org")
     db.session.add(person)
     db.session.commit()
@@ -96,7 +96,8 @@ def test_addresses_are_masked_without_the_right_and_kept_out_of_the_edit_form(db
         assert "13800001111" not in text and "zhangsan@example.org" not in text
         assert "138****1111" in text and "z***@example.org" in text
     form = plain.get(f"/admin/member/edit/?id={person.id}").get_data(as_text=True)
-    assert 'name="mobile"' not in form and 'name="email"' not in form and 'name="preferred_channel"' in form
+    assert "13800001111" not in form and "zhangsan@example.org" not in form and 'name="preferred_channel"' in form
+    assert 'readonly type="text" value="138****1111"' in form
     full = staff_client("community", tree["community"], sensitive=True)
     details = full.get(f"/admin/member/details/?id={person.id}").get_data(as_text=True)
     assert "13800001111" in details and "zhangsan@example.org" in details
@@ -162,7 +163,7 @@ def test_without_a_provider_texts_are_files_in_the_instance_folder_with_id_numbe
     number = idcard.make_number("620302", dt.date(1980, 1, 1), 5, "male")
     sms.send_sms(_message(f"张三同志（{number}）：\n请于年底前\n作思想汇报。"))
     text = sms.read_sms(7)
-    assert text.startswith("To: 13800001111\n") and number not in text and idcard.mask(number) in text
+    assert text.startswith("To: 13800001111\n") and number not in text and privacy.mask(number, "id_number") in text
     assert "思想汇报提醒：张三同志" in text and "请于年底前 作思想汇报。" in text
     assert sms.read_sms(8) is None
 
