@@ -73,6 +73,8 @@ TASK_ROUTES = {
     "wuguan.compile_bulletin": {"queue": "bulk"},
     "wuguan.import_roster": {"queue": "bulk"},
     "wuguan.compute_indicators": {"queue": "bulk"},
+    "wuguan.reconcile": {"queue": "default"},
+    "wuguan.purge_uploads": {"queue": "default"},
 }
 QUEUES = ("default", "delivery", "sweeps", "bulk")
 
@@ -145,6 +147,13 @@ def from_environment(instance_path, environ=os.environ):
         },
         "WUGUAN_SWEEP_SCHEDULE": environ.get("WUGUAN_SWEEP_SCHEDULE", "0 2 * * *"),
         "WUGUAN_FLUSH_SECONDS": float(environ.get("WUGUAN_FLUSH_SECONDS", "60")),
+        # The reconciler (core/reconcile.py) runs this often: it fails sweep runs still running after
+        # WUGUAN_SWEEP_LEASE, compiles again the bulletins whose compile died, and resends the outbox
+        # rows of dead workers. Bulletin beats compile what is missing of the last N periods.
+        "WUGUAN_RECONCILE_SECONDS": duration(environ.get("WUGUAN_RECONCILE_SECONDS", "300"),
+                                             "WUGUAN_RECONCILE_SECONDS").total_seconds(),
+        "WUGUAN_SWEEP_LEASE": duration(environ.get("WUGUAN_SWEEP_LEASE", "6h"), "WUGUAN_SWEEP_LEASE"),
+        "WUGUAN_BULLETIN_CATCH_UP": int(environ.get("WUGUAN_BULLETIN_CATCH_UP", "3")),
         # Beat entries by name ("bulletins-month", "remind-<rule code>", ...): a crontab string,
         # or a number of seconds, replacing the built-in schedule of that entry.
         "WUGUAN_SCHEDULES": json.loads(environ.get("WUGUAN_SCHEDULES") or "{}"),

@@ -233,15 +233,13 @@ def _reconcile(run_id, item, scope, today):
     return {"rows": staged, "new": opened + reopened, "resolved": resolved, "open": live}
 
 
-STALE_AFTER = dt.timedelta(hours=6)
-
-
 def abandon_stale_runs(now=None):
-    """Runs still `running` long after they started lost their worker (or a chord part): mark them
+    """Runs still `running` past WUGUAN_SWEEP_LEASE lost their worker (or a chord part): mark them
     failed, and drop the staged rows any dead run left behind."""
     now = now or utcnow()
+    lease = current_app.config["WUGUAN_SWEEP_LEASE"]
     abandoned = db.session.execute(
-        update(SweepRun).where(SweepRun.state == "running", SweepRun.started_at < now - STALE_AFTER)
+        update(SweepRun).where(SweepRun.state == "running", SweepRun.started_at < now - lease)
         .values(state="failed", finished_at=now).execution_options(synchronize_session=False)).rowcount
     db.session.execute(delete(FindingHit).where(
         FindingHit.run_id.in_(select(SweepRun.id).where(SweepRun.state != "running"))))

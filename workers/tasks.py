@@ -6,10 +6,10 @@ from celery import chord, group, shared_task
 import kombu.exceptions
 import sqlalchemy.exc
 
-from core import bulletins, periods, reminders, roster, sweep
+from core import bulletins, reconcile as reconciler, reminders, roster, sweep
 from core.models.base import utcnow
 
-BULLETIN_KINDS = ("community", "street", "employer")
+BULLETIN_KINDS = bulletins.KINDS
 # A database restart or failover, or a broker that went away, breaks the task at hand: it is
 # run again after a growing wait (2 s, 4 s, ... capped at 5 minutes, about an hour in all),
 # which the claims and unique keys make safe. A connection SQLAlchemy reports as invalidated
@@ -69,10 +69,13 @@ def flush_outbox():
 
 @task(name="wuguan.compile_bulletins")
 def compile_bulletins(period_kind, period_label=None):
-    """All bulletins of the last complete month, quarter or year, one task per scope."""
-    label = period_label or periods.last_complete(period_kind, utcnow().date()).label
-    group(compile_bulletin.s(kind, scope, label)
-          for kind in BULLETIN_KINDS for scope, _, _ in bulletins.scopes(kind)).apply_async()
+    """Every bulletin missing from the last WUGUAN_BULLETIN_CATCH_UP months, quarters or years (or all
+    of one named period), one task per scope: a month that failed is compiled on the next tick."""
+    if period_label:
+        wanted = [(kind, scope, period_label) for kind in BULLETIN_KINDS for scope, _, _ in bulletins.scopes(kind)]
+    else:
+        wanted = bulletins.missing(period_kind, utcnow().date())
+    group(compile_bulletin.s(*item) for item in wanted).apply_async()
 
 
 @task(name="wuguan.compile_bulletin")
@@ -92,3 +95,9 @@ def import_roster(job_id):
 def purge_uploads():
     """Uploaded rosters nobody committed, deleted after the retention period."""
     return roster.purge_uploads()
+
+
+@task(name="wuguan.reconcile")
+def reconcile():
+    """Work whose worker died is taken up again (core/reconcile.py)."""
+    return reconciler.reconcile()
