@@ -154,6 +154,8 @@ def from_environment(instance_path, environ=os.environ):
                                              "WUGUAN_RECONCILE_SECONDS").total_seconds(),
         "WUGUAN_SWEEP_LEASE": duration(environ.get("WUGUAN_SWEEP_LEASE", "6h"), "WUGUAN_SWEEP_LEASE"),
         "WUGUAN_BULLETIN_CATCH_UP": int(environ.get("WUGUAN_BULLETIN_CATCH_UP", "3")),
+        # `wuguan health` is red when the last city sweep started longer ago than this.
+        "WUGUAN_HEALTH_SWEEP_AGE": duration(environ.get("WUGUAN_HEALTH_SWEEP_AGE", "26h"), "WUGUAN_HEALTH_SWEEP_AGE"),
         # Beat entries by name ("bulletins-month", "remind-<rule code>", ...): a crontab string,
         # or a number of seconds, replacing the built-in schedule of that entry.
         "WUGUAN_SCHEDULES": json.loads(environ.get("WUGUAN_SCHEDULES") or "{}"),
