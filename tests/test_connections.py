@@ -82,3 +82,17 @@ def test_every_task_retries_transient_errors_with_capped_backoff():
 def test_every_engine_pings_its_connections(app):
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"]
     assert app.config["CELERY"]["database_engine_options"]["pool_pre_ping"]
+
+
+def test_a_connection_lost_mid_sweep_fails_the_run_and_raises_for_the_retry(app, db, monkeypatch):
+    """A dropped connection is not the check's fault: the run is failed (not left running, not
+    `partial` with a bogus check error) and the error goes up for the task to retry."""
+    def cut(*args):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(sweep, "_reconcile", cut)
+    with pytest.raises(OperationalError):
+        sweep.run_sweep()
+    monkeypatch.undo()
+    assert db.session.scalars(select(SweepRun.state)).all() == ["failed"]
+    assert sweep.run_sweep().state == "succeeded"
