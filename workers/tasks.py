@@ -11,9 +11,9 @@ from core.models.base import utcnow
 
 BULLETIN_KINDS = bulletins.KINDS
 # A database restart or failover, or a broker that went away, breaks the task at hand: it is
-# run again after a growing wait (2 s, 4 s, ... capped at 5 minutes, about an hour in all),
-# which the claims and unique keys make safe. A connection SQLAlchemy reports as invalidated
-# is an OperationalError or InterfaceError with every driver wuguan supports.
+# run again after a growing, jittered wait (up to 2 s, 4 s, ... capped at 5 minutes, 15 times:
+# at most about 45 minutes), which the claims and unique keys make safe. With psycopg a dropped
+# connection (SQLAlchemy's connection_invalidated) surfaces as an OperationalError.
 TRANSIENT = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, kombu.exceptions.OperationalError)
 task = partial(shared_task, autoretry_for=TRANSIENT, retry_backoff=2, retry_backoff_max=300, retry_jitter=True,
                max_retries=15)
