@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errorpages, headers, rules, settings
+from . import errorpages, headers, health, rules, settings
 from .extensions import babel, csrf, db, login_manager, migrate
 from .ids import BoundedIntConverter
 from .plugins import PluginHost
@@ -62,6 +62,7 @@ def create_app(config=None):
     init_admin(app)
     errorpages.init_app(app)
     headers.init_app(app)
+    health.init_app(app)
     for record in plugin_host.loaded():
         plugin_host.call_staged(record, "wuguan_blueprints", "app", app, ("register_blueprint",),
                                 check=lambda calls: _blueprints_free(app, calls))

@@ -13,12 +13,12 @@ import logging
 from pathlib import Path
 import uuid
 
-from flask import render_template_string
+from flask import current_app, render_template_string
 from flask_babel import gettext as _
 from fpdf.fonts import FontFace
 from openpyxl.styles import Font
 from sqlalchemy import and_, case, func, or_, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
 from . import errorpages, indicator_pass, periods, reminders, scope, spreadsheet
 from .extensions import db
@@ -305,7 +305,41 @@ def compile_bulletin(kind, scope, period_label, *, recompile=False, staff=None, 
         db.session.execute(update(Bulletin).where(mine).values(state="failed", error=error)
                            .execution_options(synchronize_session=False))
         db.session.commit()
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            raise  # the connection, not the bulletin, failed: the task retries and takes the row over
         return CompileResult("failed", bulletin_id)
+
+
+KINDS = ("community", "street", "employer")
+
+
+def recent_periods(period_kind, today, count=None):
+    """The last `count` complete periods (WUGUAN_BULLETIN_CATCH_UP by default), latest first."""
+    count = count or current_app.config["WUGUAN_BULLETIN_CATCH_UP"]
+    period = periods.last_complete(period_kind, today)
+    found = []
+    for _n in range(count):
+        found.append(period)
+        period = period.previous()
+    return found
+
+
+def missing(period_kind, today, count=None):
+    """(kind, scope, period label) of every bulletin of the recent periods that no compile finished:
+    never started, failed, or still compiling. A month whose compile failed is caught up by the next
+    tick, not left out for good because beat only names the latest period."""
+    labels = [p.label for p in recent_periods(period_kind, today, count)]
+    done = set(db.session.execute(select(Bulletin.kind, Bulletin.scope, Bulletin.period)
+                                  .where(Bulletin.period.in_(labels), Bulletin.state == "compiled")).all())
+    wanted = [(kind, key, label) for label in labels for kind in KINDS for key, _o, _u in scopes(kind)]
+    return [item for item in wanted if item not in done]
+
+
+def expired_claims(now=None):
+    """Compiles whose worker died (its claim older than the lease): (kind, scope, period label)."""
+    now = now or utcnow()
+    return db.session.execute(select(Bulletin.kind, Bulletin.scope, Bulletin.period).where(
+        Bulletin.state == "compiling", Bulletin.claimed_at < now - LEASE).order_by(Bulletin.id)).all()
 
 
 def _mail_to_employer(bulletin_id, unit, title, period, now):

@@ -365,3 +365,19 @@ def new_plugin_command(name, folder):
         raise click.ClickException(str(exc)) from None
     click.echo(f"已创建插件 {name}：{target}")
     click.echo(f"下一步：pip install -e {target}，然后在该文件夹中运行 pytest")
+
+
+@cli.command("health")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@with_appcontext
+def health_command(as_json):
+    """Database, broker, last sweep, stuck leases, outbox, missing bulletins; exit 1 when any is red."""
+    from .health import report
+    result = report()
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    else:
+        for line in result["checks"]:
+            click.echo(f"{'正常' if line['ok'] else '异常'}  {line['name']:<14} {line['detail']}")
+    if result["status"] != "ok":
+        sys.exit(1)

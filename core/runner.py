@@ -6,12 +6,15 @@ import subprocess
 import sys
 import time
 
+from .settings import QUEUES
+
 
 def commands(host, port):
     python = sys.executable
     return {
         "web": [python, "-m", "waitress", f"--listen={host}:{port}", "--threads=8", "--call", "core:create_app"],
-        "worker": [python, "-m", "celery", "-A", "workers", "worker", "--loglevel=INFO", "--concurrency=2"],
+        "worker": [python, "-m", "celery", "-A", "workers", "worker", "--loglevel=INFO", "--concurrency=2",
+                   "-Q", ",".join(QUEUES)],
         "beat": [python, "-m", "celery", "-A", "workers", "beat", "--loglevel=INFO"],
     }
 

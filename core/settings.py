@@ -61,6 +61,33 @@ def plugin_settings_file(path):
         return tomllib.load(fh)
 
 
+# Every task's queue; a task not listed goes to "default". `wuguan run` consumes them all.
+TASK_ROUTES = {
+    "wuguan.deliver": {"queue": "delivery"},
+    "wuguan.flush_outbox": {"queue": "delivery"},
+    "wuguan.remind": {"queue": "delivery"},
+    "wuguan.sweep_city": {"queue": "sweeps"},
+    "wuguan.sweep_part": {"queue": "sweeps"},
+    "wuguan.finish_sweep": {"queue": "sweeps"},
+    "wuguan.compile_bulletins": {"queue": "bulk"},
+    "wuguan.compile_bulletin": {"queue": "bulk"},
+    "wuguan.import_roster": {"queue": "bulk"},
+    "wuguan.compute_indicators": {"queue": "bulk"},
+    "wuguan.reconcile": {"queue": "default"},
+    "wuguan.purge_uploads": {"queue": "default"},
+}
+QUEUES = ("default", "delivery", "sweeps", "bulk")
+
+
+def _broker_transport_options(broker, environ):
+    if broker.startswith(("redis", "rediss")):
+        # Redis gives an unacknowledged task back after this long (a worker that vanished).
+        return {"visibility_timeout": int(environ.get("WUGUAN_VISIBILITY_TIMEOUT", "3600"))}
+    if broker.startswith("sqla+"):
+        return {"pool_pre_ping": True}  # kombu passes these to create_engine
+    return {}
+
+
 def from_environment(instance_path, environ=os.environ):
     instance = Path(instance_path)
     settings_file = plugin_settings_file(environ.get("WUGUAN_PLUGIN_SETTINGS") or instance / "plugins.toml")
@@ -73,6 +100,9 @@ def from_environment(instance_path, environ=os.environ):
     backend = environ.get("CELERY_RESULT_BACKEND") or redis_url or f"db+sqlite:///{instance / 'results.sqlite'}"
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(db_url),
+        # A pooled connection the server dropped (restart, failover, idle timeout) is tested and
+        # replaced at checkout, so it costs a round trip instead of the next piece of work.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SECRET_KEY": environ.get("SECRET_KEY") or secret_key(instance),
         "REDIS_URL": redis_url,
         # Sessions (core/admin/sessions.py): the browser forgets the cookie after the idle time, the
@@ -108,12 +138,24 @@ def from_environment(instance_path, environ=os.environ):
             "task_reject_on_worker_lost": True,
             "worker_prefetch_multiplier": 1,
             "broker_connection_retry_on_startup": True,
-            # Redis gives an unacknowledged task back after this long (a worker that vanished).
-            "broker_transport_options": ({"visibility_timeout": int(environ.get("WUGUAN_VISIBILITY_TIMEOUT", "3600"))}
-                                         if broker.startswith(("redis", "rediss")) else {}),
+            "broker_transport_options": _broker_transport_options(broker, environ),
+            "database_engine_options": {"pool_pre_ping": True},
+            # Latency-sensitive delivery apart from the bulk (bulletins, imports) and the sweeps,
+            # so a month's bulletins never hold reminders back (README, Deployment).
+            "task_default_queue": "default",
+            "task_routes": TASK_ROUTES,
         },
         "WUGUAN_SWEEP_SCHEDULE": environ.get("WUGUAN_SWEEP_SCHEDULE", "0 2 * * *"),
         "WUGUAN_FLUSH_SECONDS": float(environ.get("WUGUAN_FLUSH_SECONDS", "60")),
+        # The reconciler (core/reconcile.py) runs this often: it fails sweep runs still running after
+        # WUGUAN_SWEEP_LEASE, compiles again the bulletins whose compile died, and resends the outbox
+        # rows of dead workers. Bulletin beats compile what is missing of the last N periods.
+        "WUGUAN_RECONCILE_SECONDS": duration(environ.get("WUGUAN_RECONCILE_SECONDS", "300"),
+                                             "WUGUAN_RECONCILE_SECONDS").total_seconds(),
+        "WUGUAN_SWEEP_LEASE": duration(environ.get("WUGUAN_SWEEP_LEASE", "6h"), "WUGUAN_SWEEP_LEASE"),
+        "WUGUAN_BULLETIN_CATCH_UP": int(environ.get("WUGUAN_BULLETIN_CATCH_UP", "3")),
+        # `wuguan health` is red when the last city sweep started longer ago than this.
+        "WUGUAN_HEALTH_SWEEP_AGE": duration(environ.get("WUGUAN_HEALTH_SWEEP_AGE", "26h"), "WUGUAN_HEALTH_SWEEP_AGE"),
         # Beat entries by name ("bulletins-month", "remind-<rule code>", ...): a crontab string,
         # or a number of seconds, replacing the built-in schedule of that entry.
         "WUGUAN_SCHEDULES": json.loads(environ.get("WUGUAN_SCHEDULES") or "{}"),

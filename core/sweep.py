@@ -15,6 +15,7 @@ import time
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, exists, func, insert, literal, or_, select, text, true, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import aliased
 
 from . import audit, checks as core_checks
@@ -127,6 +128,9 @@ def run_sweep(scope=None, *, today=None, trigger="manual", parent_id=None, codes
             db.session.commit()
         except Exception as exc:  # a check's bug is recorded, the sweep goes on
             db.session.rollback()
+            if isinstance(exc, (OperationalError, InterfaceError)):
+                _abandon(run.id)  # the connection failed, not the check: the task retries the whole part
+                raise
             log.exception("check %s failed", item.check.code)
             failures += 1
             counts = {"error": f"{type(exc).__name__}: {exc}"[:2000]}
@@ -168,6 +172,13 @@ def close_orphaned(finding_ids, staff, reason):
     with audit.acting_as(staff_name, staff_id):
         db.session.commit()
     return len(findings)
+
+
+def _abandon(run_id):
+    db.session.execute(update(SweepRun).where(SweepRun.id == run_id)
+                       .values(state="failed", finished_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.execute(delete(FindingHit).where(FindingHit.run_id == run_id))
+    db.session.commit()
 
 
 def _drop_hits(run_id, code):
@@ -233,15 +244,13 @@ def _reconcile(run_id, item, scope, today):
     return {"rows": staged, "new": opened + reopened, "resolved": resolved, "open": live}
 
 
-STALE_AFTER = dt.timedelta(hours=6)
-
-
 def abandon_stale_runs(now=None):
-    """Runs still `running` long after they started lost their worker (or a chord part): mark them
+    """Runs still `running` past WUGUAN_SWEEP_LEASE lost their worker (or a chord part): mark them
     failed, and drop the staged rows any dead run left behind."""
     now = now or utcnow()
+    lease = current_app.config["WUGUAN_SWEEP_LEASE"]
     abandoned = db.session.execute(
-        update(SweepRun).where(SweepRun.state == "running", SweepRun.started_at < now - STALE_AFTER)
+        update(SweepRun).where(SweepRun.state == "running", SweepRun.started_at < now - lease)
         .values(state="failed", finished_at=now).execution_options(synchronize_session=False)).rowcount
     db.session.execute(delete(FindingHit).where(
         FindingHit.run_id.in_(select(SweepRun.id).where(SweepRun.state != "running"))))

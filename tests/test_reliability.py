@@ -5,16 +5,18 @@ import datetime as dt
 import json
 import os
 import re
+import uuid
 
 import pytest
 import redis
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from core import bulletins, dispatch, reminders
 from core.channels import message_id
 from core.extensions import db
 from core.models import Bulletin, OutboxMessage, Staff, SweepRun, WorkUnit
 from core.models.base import utcnow
+from core.settings import QUEUES
 from core.testing import log_in
 from factories import member, org_tree, outbox_rows
 from workerkit import wait_for, wait_ready, worker_args
@@ -114,6 +116,10 @@ def test_a_recipient_the_server_refuses_is_retried_while_the_rest_of_its_batch_g
     assert failure["attempt"] == 1 and "SMTPRecipientsRefused" in failure["error"]
 
 
+def _queued(broker):
+    return sum(broker.llen(queue) for queue in QUEUES)
+
+
 def message_id_for(app, outbox_id):
     with app.app_context():
         return message_id(outbox_id)
@@ -131,13 +137,14 @@ def test_the_same_delivery_task_delivered_twice_sends_one_email(stack, celery_pr
     with app.app_context():
         wait_for(lambda: _states() == Counter({"sent": 10}), what="all ten to be sent")
     broker = redis.Redis.from_url(env["REDIS_URL"])
-    wait_for(lambda: broker.llen("celery") == 0, what="the queue to empty")
+    wait_for(lambda: _queued(broker) == 0, what="the queue to empty")
     assert sorted(sink.ids()) == sorted(message_id_for(app, i) for i in ids)
 
 
 def test_two_beats_make_one_bulletin_per_scope_and_one_email_per_recipient(stack, celery_processes, tmp_path):
     schedules = {"bulletins-month": 1, "remind-core.probation_notice": 1, "flush-outbox": 1}
-    app, env, sink = stack(WUGUAN_SCHEDULES=json.dumps(schedules))
+    # One period only (the catch-up of earlier months is tested in test_reconcile.py).
+    app, env, sink = stack(WUGUAN_SCHEDULES=json.dumps(schedules), WUGUAN_BULLETIN_CATCH_UP="1")
     with app.app_context():
         tree = org_tree()
         tree["branch"].email = "branch@example.org"
@@ -160,7 +167,7 @@ def test_two_beats_make_one_bulletin_per_scope_and_one_email_per_recipient(stack
         def settled():
             db.session.expire_all()
             compiled = db.session.scalar(select(func.count()).select_from(Bulletin).where(Bulletin.state == "compiled"))
-            return compiled == expected_scopes and _states() == Counter({"sent": 2}) and broker.llen("celery") == 0
+            return compiled == expected_scopes and _states() == Counter({"sent": 2}) and _queued(broker) == 0
         wait_for(settled, timeout=90, what="bulletins and mail to settle")
         keys = db.session.execute(select(Bulletin.scope, Bulletin.kind, Bulletin.period, Bulletin.version)).all()
         assert len(keys) == expected_scopes and {k[3] for k in keys} == {1}
@@ -285,3 +292,58 @@ def test_a_message_that_kills_its_worker_every_time_is_buried_after_n_attempts(
         assert dispatch.nudge("wuguan.flush_outbox") and dispatch.nudge("wuguan.deliver", outbox_id)
     wait_for(lambda: worker.text().count("'skipped'") > skipped, what="the last delivery to be turned away")
     assert crashes.read_text().split() == [str(outbox_id)] * 3
+
+
+def test_a_dropped_database_connection_costs_no_sweep_and_no_month(stack, celery_processes, tmp_path):
+    """F1 with a real worker: its connections are cut (as by a failover) before a city sweep, then
+    before a month's bulletins; each is done in the end."""
+    if not os.environ.get("WUGUAN_TEST_DATABASE_URL"):
+        pytest.skip("pg_terminate_backend needs PostgreSQL (set WUGUAN_TEST_DATABASE_URL); SQLite has no server")
+    app, env, _sink = stack()
+    name = "wuguan-worker-" + uuid.uuid4().hex[:8]
+    env["DATABASE_URL"] += f"&application_name={name}"
+    with app.app_context():
+        tree = org_tree()
+        db.session.add(member(tree, liaison_group=None))
+        db.session.commit()
+        scopes = sum(len(bulletins.scopes(kind)) for kind in bulletins.KINDS)
+    worker = celery_processes(env, tmp_path / "worker.log", *worker_args("w", concurrency=2))
+    wait_ready(worker)
+
+    def city_runs_done(count):
+        def done():
+            with app.app_context():
+                states = db.session.scalars(select(SweepRun.state).where(SweepRun.parent_id.is_(None))).all()
+                db.session.remove()
+                return states.count("succeeded") == count
+        return done
+
+    def cut():
+        with app.app_context():
+            return db.session.execute(text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                "AND datname = current_database() AND application_name = :name"), {"name": name}).scalar()
+
+    with app.app_context():
+        assert dispatch.nudge("wuguan.sweep_city")
+    wait_for(city_runs_done(1), timeout=120, what="the first city sweep")
+    assert cut() >= 1, "the worker kept pooled connections to cut"
+    with app.app_context():
+        assert dispatch.nudge("wuguan.sweep_city")
+    wait_for(city_runs_done(2), timeout=120, what="the sweep after the cut")
+    cut()
+    with app.app_context():
+        assert dispatch.nudge("wuguan.compile_bulletins", "month", "2026-10")
+
+    def compiled():
+        with app.app_context():
+            states = db.session.scalars(select(Bulletin.state).where(Bulletin.period == "2026-10")).all()
+            db.session.remove()
+            return states == ["compiled"] * scopes
+    wait_for(compiled, timeout=120, what="the month's bulletins")
+    with app.app_context():
+        runs = db.session.execute(select(SweepRun.id, SweepRun.parent_id, SweepRun.org_id, SweepRun.state)).all()
+    problems = [line for line in worker.text().splitlines() if "Error" in line or "ERROR" in line or "Retry" in line]
+    # A part cut mid-check is failed and retried whole: no run is left running, every city run succeeds.
+    assert "running" not in {run.state for run in runs}, (runs, problems)
+    assert {run.state for run in runs if run.parent_id is None} == {"succeeded"}, (runs, problems)

@@ -20,6 +20,7 @@ from email import message_from_bytes
 from email.policy import default as email_policy
 import pytest
 
+from core.settings import QUEUES
 from core.testing import _ci
 
 ROOT = Path(__file__).parent.parent
@@ -167,9 +168,9 @@ def celery_processes():
         process.stop()
 
 
-def worker_args(name, concurrency=1):
+def worker_args(name, concurrency=1, queues=QUEUES):
     return ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=prefork", "-n", f"{name}@%h",
-            "--without-mingle", "--without-gossip"]
+            "--without-mingle", "--without-gossip", "-Q", ",".join(queues)]
 
 
 def wait_ready(worker):

@@ -18,6 +18,7 @@ def build():
     schedule = {
         "sweep-city": {"task": "wuguan.sweep_city", "schedule": from_crontab(config["WUGUAN_SWEEP_SCHEDULE"])},
         "flush-outbox": {"task": "wuguan.flush_outbox", "schedule": config["WUGUAN_FLUSH_SECONDS"]},
+        "reconcile": {"task": "wuguan.reconcile", "schedule": config["WUGUAN_RECONCILE_SECONDS"]},
         "purge-uploads": {"task": "wuguan.purge_uploads", "schedule": from_crontab("15 * * * *")},
         "indicators-month": {"task": "wuguan.compute_indicators", "schedule": from_crontab("0 5 1 * *"),
                              "args": ("month",)},

@@ -1,15 +1,25 @@
 """Celery tasks: thin wrappers around the plain functions in core, which tests call directly too."""
 from collections import Counter, defaultdict
+from functools import partial
 
 from celery import chord, group, shared_task
+import kombu.exceptions
+import sqlalchemy.exc
 
-from core import bulletins, indicator_pass, periods, reminders, roster, sweep
+from core import bulletins, indicator_pass, periods, reconcile as reconciler, reminders, roster, sweep
 from core.models.base import utcnow
 
-BULLETIN_KINDS = ("community", "street", "employer")
+BULLETIN_KINDS = bulletins.KINDS
+# A database restart or failover, or a broker that went away, breaks the task at hand: it is
+# run again after a growing, jittered wait (up to 2 s, 4 s, ... capped at 5 minutes, 15 times:
+# at most about 45 minutes), which the claims and unique keys make safe. With psycopg a dropped
+# connection (SQLAlchemy's connection_invalidated) surfaces as an OperationalError.
+TRANSIENT = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, kombu.exceptions.OperationalError)
+task = partial(shared_task, autoretry_for=TRANSIENT, retry_backoff=2, retry_backoff_max=300, retry_jitter=True,
+               max_retries=15)
 
 
-@shared_task(name="wuguan.sweep_city")
+@task(name="wuguan.sweep_city")
 def sweep_city():
     """Fan the city sweep out: one task per community and one for what lies outside them, then add up."""
     parent_id, community_ids = sweep.plan_city_sweep()
@@ -17,23 +27,23 @@ def sweep_city():
     return parent_id
 
 
-@shared_task(name="wuguan.sweep_part", ignore_result=False)
+@task(name="wuguan.sweep_part", ignore_result=False)
 def sweep_part(parent_id, org_id):
     return sweep.sweep_part(parent_id, org_id)
 
 
-@shared_task(name="wuguan.finish_sweep")
+@task(name="wuguan.finish_sweep")
 def finish_sweep(parent_id):
     return sweep.finish_city_sweep(parent_id).id
 
 
-@shared_task(name="wuguan.remind")
+@task(name="wuguan.remind")
 def remind(rule_code=None):
     """Decide a rule's reminders (committed), then ask for their delivery."""
     reminders.request_delivery(reminders.decide(rule_code))
 
 
-@shared_task(name="wuguan.deliver")
+@task(name="wuguan.deliver")
 def deliver(outbox_ids):
     """Deliver a batch of outbox rows (or one id, as tasks queued before batches carry).
 
@@ -50,47 +60,57 @@ def deliver(outbox_ids):
     return dict(Counter(outcome.state for outcome in outcomes.values()))
 
 
-@shared_task(name="wuguan.flush_outbox")
+@task(name="wuguan.flush_outbox")
 def flush_outbox():
     """Start delivery of every due row: decided while the broker was down, retried, or left by a dead worker."""
     reminders.bury_poison()
     reminders.request_delivery(reminders.due_messages())
 
 
-@shared_task(name="wuguan.compute_indicators")
+@task(name="wuguan.compute_indicators")
 def compute_indicators(period_kind, period_label=None):
     """The last complete period's indicators for the whole city, recomputed (the beat runs it before the bulletins)."""
     label = period_label or periods.last_complete(period_kind, utcnow().date()).label
     return indicator_pass.compute(label)
 
 
-@shared_task(name="wuguan.compile_bulletins")
+@task(name="wuguan.compile_bulletins")
 def compile_bulletins(period_kind, period_label=None):
-    """All bulletins of the last complete month, quarter or year, one task per scope.
+    """Every bulletin missing from the last WUGUAN_BULLETIN_CATCH_UP months, quarters or years (or all
+    of one named period), one task per scope: a month that failed is compiled on the next tick.
 
-    The period's indicators (and the previous period's) exist before the fan-out, so no
+    Each period's indicators (and the previous period's) exist before the fan-out, so no
     bulletin task computes them, and none waits for another that does."""
-    label = period_label or periods.last_complete(period_kind, utcnow().date()).label
-    indicator_pass.ensure(label)
-    indicator_pass.ensure(periods.parse(label).previous().label)
-    group(compile_bulletin.s(kind, scope, label)
-          for kind in BULLETIN_KINDS for scope, _, _ in bulletins.scopes(kind)).apply_async()
+    if period_label:
+        wanted = [(kind, scope, period_label) for kind in BULLETIN_KINDS for scope, _, _ in bulletins.scopes(kind)]
+    else:
+        wanted = bulletins.missing(period_kind, utcnow().date())
+    for label in sorted({label for _, _, label in wanted}):
+        indicator_pass.ensure(label)
+        indicator_pass.ensure(periods.parse(label).previous().label)
+    group(compile_bulletin.s(*item) for item in wanted).apply_async()
 
 
-@shared_task(name="wuguan.compile_bulletin")
+@task(name="wuguan.compile_bulletin")
 def compile_bulletin(kind, scope, period_label):
     result = bulletins.compile_bulletin(kind, scope, period_label)
     reminders.request_delivery(result.outbox_ids)
     return result.state
 
 
-@shared_task(name="wuguan.import_roster")
+@task(name="wuguan.import_roster")
 def import_roster(job_id):
     """A large roster, checked or committed on a worker while staff watch its progress."""
     roster.run_job(job_id)
 
 
-@shared_task(name="wuguan.purge_uploads")
+@task(name="wuguan.purge_uploads")
 def purge_uploads():
     """Uploaded rosters nobody committed, deleted after the retention period."""
     return roster.purge_uploads()
+
+
+@task(name="wuguan.reconcile")
+def reconcile():
+    """Work whose worker died is taken up again (core/reconcile.py)."""
+    return reconciler.reconcile()
