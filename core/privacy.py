@@ -35,6 +35,9 @@ _GUESSES = (("id_number", re.compile(r"(^|_)(id_number|id_card|idcard|id_no)($|_
             ("address", re.compile(r"(^|_)address($|_)")))
 _ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 _PHONE_IN_TEXT = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])")
+# An address quoted after its label, and a full date (a birthday beside an age gives the birth date).
+_ADDRESS_IN_TEXT = re.compile(r"((?:住址|地址)[：:]\s*)([^\n]+)")
+_DATE_IN_TEXT = re.compile(r"(?<![0-9])[12][0-9]{3}-[01]?[0-9]-[0-3]?[0-9](?![0-9])")
 
 
 def sensitive(kind):
@@ -103,7 +106,9 @@ def mask(value, kind):
         return text[:6] + "***" if len(text) > 6 else "***"
     if kind == "text":
         text = _ID_IN_TEXT.sub(lambda m: mask(m.group(0), "id_number"), text)
-        return _PHONE_IN_TEXT.sub(lambda m: mask(m.group(0), "phone"), text)
+        text = _PHONE_IN_TEXT.sub(lambda m: mask(m.group(0), "phone"), text)
+        text = _ADDRESS_IN_TEXT.sub(lambda m: m.group(1) + mask(m.group(2), "address"), text)
+        return _DATE_IN_TEXT.sub("****-**-**", text)
     return "***"
 
 

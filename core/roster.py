@@ -25,7 +25,7 @@ from openpyxl.styles import Font, PatternFill
 from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import audit, identity, scope, spreadsheet, xlsx
+from . import audit, identity, privacy, scope, spreadsheet, xlsx
 from .bulk import insert_rows
 from .errorpages import describe
 from .errors import ValidationError
@@ -403,6 +403,7 @@ def _against_database(parsed, report, in_scope, keep):
             Member.id.in_([row["id"] for row in existing.values()]), clause)))
     inside = scope.orgs_inside({getattr(mem, c) for _, mem in parsed for c in scope.MEMBER_ORG_COLUMNS}, staff)
     created, updated = [], []
+    sealed, sealed_open = privacy.columns(Member), privacy.sees_sensitive(staff)
     for n, member in parsed:
         values = _values(member)
         old = existing.get(member.id_number)
@@ -411,6 +412,8 @@ def _against_database(parsed, report, in_scope, keep):
             report.referrals.append((old["id"], member.id_number, member.name))
             continue
         changes = {k: v for k, v in values.items() if v is not None and (old is None or old.get(k) != v)}
+        if old is not None and not sealed_open:  # as the edit form: what one may not read, one may not overwrite
+            changes = {k: v for k, v in changes.items() if k not in sealed}
         if not scope.holds_member({**(old or {}), **changes}, inside):
             report.errors.append(RowError(n, COLUMNS["affiliation"][0], None, str(scope.OUT_OF_SCOPE)))
             continue

@@ -150,6 +150,7 @@ def from_environment(instance_path, environ=os.environ):
         # The reconciler (core/reconcile.py) runs this often: it fails sweep runs still running after
         # WUGUAN_SWEEP_LEASE, compiles again the bulletins whose compile died, and resends the outbox
         # rows of dead workers. Bulletin beats compile what is missing of the last N periods.
+        "WUGUAN_HEALTHZ_SECONDS": float(environ.get("WUGUAN_HEALTHZ_SECONDS", "30")),
         "WUGUAN_RECONCILE_SECONDS": duration(environ.get("WUGUAN_RECONCILE_SECONDS", "300"),
                                              "WUGUAN_RECONCILE_SECONDS").total_seconds(),
         "WUGUAN_SWEEP_LEASE": duration(environ.get("WUGUAN_SWEEP_LEASE", "6h"), "WUGUAN_SWEEP_LEASE"),

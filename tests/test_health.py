@@ -40,7 +40,8 @@ def healthy(app, db):
     return tree
 
 
-def test_a_healthy_system_is_green_in_the_command_and_healthz(app, healthy, client):
+def test_a_healthy_system_is_green_in_the_command_and_healthz(app, healthy, client, monkeypatch):
+    monkeypatch.setitem(app.config, "WUGUAN_HEALTHZ_SECONDS", 0)
     code, report = _health(app)
     assert code == 0 and report["status"] == "ok", report
     assert set(_lines(report)) == {"database", "broker", "last_sweep", "stuck_leases", "outbox", "bulletins"}
@@ -49,6 +50,7 @@ def test_a_healthy_system_is_green_in_the_command_and_healthz(app, healthy, clie
 
 
 def test_an_unreachable_broker_is_red_and_healthz_says_only_fail(app, healthy, client, monkeypatch):
+    monkeypatch.setitem(app.config, "WUGUAN_HEALTHZ_SECONDS", 0)
     monkeypatch.setitem(app.config["CELERY"], "broker_url", "redis://127.0.0.1:1/0")
     monkeypatch.setitem(app.config["CELERY"], "broker_transport_options", {})
     code, report = _health(app)
@@ -87,3 +89,15 @@ def test_dead_messages_are_counted_but_are_staffs_to_resend(app, healthy):
     database.session.commit()
     code, report = _health(app)
     assert code == 0 and _lines(report)["outbox"]["value"]["dead"] == 1
+
+
+def test_healthz_answers_from_its_last_report_for_a_while(app, healthy, client, monkeypatch):
+    """Anyone may ask /healthz: asking again within WUGUAN_HEALTHZ_SECONDS costs no new report."""
+    monkeypatch.setitem(app.config, "WUGUAN_HEALTHZ_SECONDS", 0)
+    assert client.get("/healthz").status_code == 200
+    monkeypatch.setitem(app.config, "WUGUAN_HEALTHZ_SECONDS", 3600)
+    monkeypatch.setitem(app.config["CELERY"], "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setitem(app.config["CELERY"], "broker_transport_options", {})
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    monkeypatch.setitem(app.config, "WUGUAN_HEALTHZ_SECONDS", 0)
+    assert client.get("/healthz").get_json() == {"status": "fail"}

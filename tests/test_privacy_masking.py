@@ -215,3 +215,10 @@ def test_no_screen_sorts_by_a_personal_column(app):
     with app.test_request_context():
         sortable = screen(Member, endpoint="member_sort_probe").get_sortable_columns()
     assert {"name", "joined_on"} <= set(sortable) and not {"birth_date", "phone"} & set(sortable)
+
+
+def test_free_text_hides_quoted_addresses_and_full_dates():
+    """A birthday beside an age gives the birth date; an address after its label, the home."""
+    shown = privacy.mask("张三同志将于2026-12-05迎来80岁生日，电话13912345678\n住址：幸福路12号3栋2单元401", "text")
+    assert "2026-12-05" not in shown and "12345678" not in shown and "3栋2单元401" not in shown
+    assert "80岁生日" in shown and "住址：" in shown

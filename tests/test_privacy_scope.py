@@ -337,3 +337,22 @@ def test_a_member_no_organization_holds_is_left_to_the_administrators(city, db, 
     for role, org in (("community", city["A"]["community"]), ("street", city["street"])):
         assert "单位党员" not in body(staff_client(role, org).get("/admin/identity_conflict/"))
     assert "单位党员" in body(staff_client("admin").get("/admin/identity_conflict/"))
+
+
+def test_a_roster_import_without_the_right_leaves_a_personal_value_as_the_form_does(city, db):
+    shared = person(5, "甲社区党员", affiliation=city["A"]["branch"], location=city["A"]["community"],
+                    phone="13900001111")
+    db.session.add(shared)
+    db.session.commit()
+    headers = (*ROSTER_HEADERS, roster.COLUMNS["phone"][0])
+    row = [*roster_row(5, "甲社区党员"), "13800002222"]
+    report = roster.commit(sheet(headers, [row]), "名册.xlsx", staffer(city["A"]["community"]))
+    assert report.ok and report.updated == 0, [(e.column, e.message) for e in report.errors]
+    db.session.refresh(shared)
+    assert shared.phone == "13900001111"
+    allowed = staffer(city["street"], role="street")
+    allowed.can_see_sensitive = True
+    db.session.commit()
+    assert roster.commit(sheet(headers, [row]), "名册.xlsx", allowed).updated == 1
+    db.session.refresh(shared)
+    assert shared.phone == "13800002222"

@@ -453,3 +453,11 @@ def test_totp_setting_is_checked_at_start_up():
     totp.check_setting(["all", "sensitive", "admin", "street"])
     with pytest.raises(ValueError, match="WUGUAN_TOTP_REQUIRED: unknown everyone"):
         totp.check_setting(["everyone"])
+
+
+def test_totp_required_for_sensitive_accounts_includes_administrators():
+    from types import SimpleNamespace
+    from core.admin import totp
+    admin = SimpleNamespace(role="admin", can_see_sensitive=False)
+    plain = SimpleNamespace(role="community", can_see_sensitive=False)
+    assert totp.required(admin, {"sensitive"}) and not totp.required(plain, {"sensitive"})

@@ -99,6 +99,11 @@ def _keep_link_outside(field, obj, base, model):
     field.populate_obj = lambda target, name: None
 
 
+def _without_search(args):
+    """What an export's audit note keeps of its query: the filters, not the search term (a number typed in full)."""
+    return "&".join(f"{k}={v}" for k, v in args.items(multi=True) if k != "search")
+
+
 class ScopedAjaxLoader(ScopedLoading, QueryAjaxModelLoader):
     """The loader core builds for `form_ajax_refs` given as options."""
 
@@ -364,7 +369,7 @@ class ScopedModelView(StaffOnly, ModelView):
             if hasattr(field, "entries"):  # inline models: a list of sub-forms
                 for entry in field.entries:
                     if hasattr(entry, "form"):
-                        self._scope_choices(entry.form)
+                        self._scope_choices(entry.form, getattr(entry, "object_data", None))
             elif hasattr(field, "form"):
                 self._scope_choices(field.form)
         return form
@@ -404,4 +409,4 @@ class ScopedModelView(StaffOnly, ModelView):
         titles = [str(title) for _, title in self._export_columns]
         values = ([self.get_export_value(row, name) for name, _ in self._export_columns] for row in rows)
         return export.response(self.get_export_name(export_type), export_type, titles, values,
-                               table=self.model.__tablename__, note=request.query_string.decode())
+                               table=self.model.__tablename__, note=_without_search(request.args))

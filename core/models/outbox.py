@@ -28,7 +28,7 @@ class OutboxMessage(db.Model):
     dedup_key: Mapped[str] = mapped_column(String(200), doc="unique with `rule_code`: no reminder is sent twice")
     channel: Mapped[str] = mapped_column(String(32), doc="the channel that delivers it (email, inbox, or a plugin's)")
     recipient: Mapped[str] = mapped_column(String(200), doc="the address, in the channel's terms")
-    subject: Mapped[str] = mapped_column(String(255), doc="the subject")
+    subject: Mapped[str] = mapped_column(String(255), doc="the subject", info=sensitive("text"))
     body: Mapped[str] = mapped_column(Text, doc="the body", info=sensitive("text"))
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True,
                                                doc="the organization it concerns")
@@ -64,7 +64,7 @@ class InboxItem(db.Model):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True, doc="the staffer it is for")
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), unique=True,
                                            doc="the outbox message delivered here")
-    subject: Mapped[str] = mapped_column(String(255), doc="the subject")
+    subject: Mapped[str] = mapped_column(String(255), doc="the subject", info=sensitive("text"))
     body: Mapped[str] = mapped_column(Text, doc="the body", info=sensitive("text"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, doc="when it arrived (UTC)")
     read_at: Mapped[dt.datetime | None] = mapped_column(DateTime, doc="when the staffer opened it (UTC)")

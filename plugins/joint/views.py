@@ -189,7 +189,7 @@ class MatchingView(StaffOnly, BaseView):
                 select(Member, JointProfile, Organization.name.label("community"))
                 .join(JointProfile, JointProfile.member_id == Member.id)
                 .outerjoin(Organization, Organization.id == Member.location_id)
-                .where(*conditions).order_by(Member.birth_date.desc(), Member.id).limit(self.LIMIT)).all()
+                .where(*conditions).order_by(Member.name, Member.id).limit(self.LIMIT)).all()
         today = dt.date.today()
         return self.render("joint/matching.html", communities=communities, tasks=task_names(), org_id=org_id,
                            task=task, expertise=expertise, good_only=good_only, max_age=max_age, stairs=stairs,

@@ -75,7 +75,7 @@ def _merge(conflict):
     """One person: the record stays, and they now live where the asker said (既管所属、又管所在)."""
     member, community = conflict.member, _community_of(conflict.asker_org)
     if community is None:
-        return
+        raise ValidationError.single("__all__", _("申请方不在任何社区之下，无法合并；请转接或驳回"))
     if member.liaison_group is not None and not community.contains(member.liaison_group):
         member.liaison_group = None
     member.location = community
