@@ -12,7 +12,7 @@ import decimal
 
 from flask import has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import bindparam, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from . import privacy
@@ -133,3 +133,37 @@ def record(session, table_name, action, note, after=None):
     session.execute(insert(AuditEntry.__table__).values(
         at=utcnow(), actor_id=actor_id, actor=actor, table_name=table_name, record_id=None,
         action=action, before=None, after=after, note=note))
+
+
+def fingerprint_history(connection, metadata, batch=1000):
+    """Rewrite entries written before personal values were fingerprinted: every personal column's
+    value in `before`/`after` becomes its fingerprint, so an upgraded log holds no number either.
+    Entries already fingerprinted are left as they are; returns how many entries changed."""
+    personal = {name: {c.key for c in table.columns if privacy.kind_of(c)} for name, table in metadata.tables.items()}
+    personal = {name: keys for name, keys in personal.items() if keys}
+    log = AuditEntry.__table__
+    changed, last = 0, 0
+    while True:
+        rows = connection.execute(select(log.c.id, log.c.table_name, log.c.before, log.c.after)
+                                  .where(log.c.id > last, log.c.table_name.in_(personal))
+                                  .order_by(log.c.id).limit(batch)).all()
+        if not rows:
+            return changed
+        updates = []
+        for row in rows:
+            keys = personal[row.table_name]
+            before, after = _fingerprinted(row.before, keys), _fingerprinted(row.after, keys)
+            if (before, after) != (row.before, row.after):
+                updates.append({"entry": row.id, "before": before, "after": after})
+        if updates:
+            connection.execute(log.update().where(log.c.id == bindparam("entry")), updates)
+            changed += len(updates)
+        last = rows[-1].id
+
+
+def _fingerprinted(values, keys):
+    if not values:
+        return values
+    return {k: (v if k not in keys or v in (None, "") or str(v).startswith("指纹:") else privacy.fingerprint(v))
+            for k, v in values.items()}
+

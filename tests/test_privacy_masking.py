@@ -222,3 +222,23 @@ def test_free_text_hides_quoted_addresses_and_full_dates():
     shown = privacy.mask("张三同志将于2026-12-05迎来80岁生日，电话13912345678\n住址：幸福路12号3栋2单元401", "text")
     assert "2026-12-05" not in shown and "12345678" not in shown and "3栋2单元401" not in shown
     assert "80岁生日" in shown and "住址：" in shown
+
+
+def test_the_audit_history_of_an_upgraded_city_is_fingerprinted_once(db):
+    """Entries from before fingerprints (core_0010 runs this on upgrade): personal values go, the rest stays."""
+    from sqlalchemy import insert
+    from core import audit
+    from core.models.base import utcnow
+    old = {"name": "张三", "phone": "13912345678", "id_number": "620302198001010011", "address": None}
+    db.session.execute(insert(AuditEntry.__table__), [
+        {"at": utcnow(), "actor": "admin", "table_name": "member", "record_id": "1", "action": "update",
+         "before": old, "after": {"phone": "13800001111"}},
+        {"at": utcnow(), "actor": "admin", "table_name": "organization", "record_id": "2", "action": "update",
+         "before": {"name": "旧名"}, "after": {"name": "新名"}}])
+    assert audit.fingerprint_history(db.session.connection(), db.metadata) == 1
+    assert audit.fingerprint_history(db.session.connection(), db.metadata) == 0
+    member_entry, org_entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert member_entry.before == {"name": "张三", "phone": privacy.fingerprint("13912345678"),
+                                   "id_number": privacy.fingerprint("620302198001010011"), "address": None}
+    assert member_entry.after == {"phone": privacy.fingerprint("13800001111")}
+    assert (org_entry.before, org_entry.after) == ({"name": "旧名"}, {"name": "新名"})
