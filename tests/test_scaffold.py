@@ -61,6 +61,10 @@ def test_the_first_migration_depends_on_cores_head_and_the_catalog_is_compiled(t
     migration = (folder / "wuguan_grid_watch" / "migrations" / "versions" / "grid_watch_0001_records.py").read_text()
     assert f'depends_on = "{scaffold.core_head()}"' in migration and 'branch_labels = ("grid_watch",)' in migration
     assert "class GridWatchRecord(db.Model)" in (folder / "wuguan_grid_watch" / "models.py").read_text()
+    from packaging.specifiers import SpecifierSet
+    from core.contract import API_VERSION
+    declared = re.search(r'^WUGUAN_API = "([^"]+)"$', (folder / "wuguan_grid_watch" / "__init__.py").read_text(), re.M)
+    assert declared and API_VERSION in SpecifierSet(declared.group(1)), "a new plugin declares the API it is written for"
     from babel.messages.mofile import read_mo
     catalog = read_mo(open(folder / "wuguan_grid_watch" / "translations" / "en" / "LC_MESSAGES" / "messages.mo", "rb"))
     assert catalog.get("grid_watch管理").string == "grid_watch mode"
