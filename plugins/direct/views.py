@@ -92,7 +92,7 @@ class PairingView(ScopedModelView):
 
 
 class VisitView(ScopedModelView):
-    scope_member_column = "member_id"
+    scope_through = "pairing"  # whoever may see the pairing sees its visits
     column_list = ["visited_on", "pairing", "member", "done", "result"]
     column_labels = labels("visited_on", "pairing", "member", "done", "result")
     column_searchable_list = ["done", "result"]
