@@ -64,6 +64,7 @@ def test_run_starts_everything_on_the_embedded_default_and_ctrl_c_stops_it_all(b
         wait_for(lambda: http_status(f"http://127.0.0.1:{port}/login") == 200, 90, "the web server")
         wait_for(lambda: "ready." in (tmp_path / "run.log").read_text(), 90, "the Celery worker")
         wait_for(lambda: "beat: Starting" in (tmp_path / "run.log").read_text(), 90, "Celery beat")
+        wait_for(lambda: "密码:" in (tmp_path / "run.log").read_text(), 90, "the address and the login, once it listens")
         output = (tmp_path / "run.log").read_text()
         password = (tmp_path / "instance" / "initial-admin.txt").read_text().strip()
         assert f"密码: {password}" in output and len(password) >= 12
