@@ -54,6 +54,9 @@ def test_new_plugin_installs_and_its_tests_pass(tmp_path):
     imported = {m for path in folder.rglob("*.py") for m in re.findall(r"^\s*(?:from|import) (core[\w.]*)",
                                                                      path.read_text(encoding="utf-8"), re.M)}
     assert imported == {"core.plugin_api"}
+    linted = subprocess.run([str(Path(sys.executable).parent / "lint-imports"), "--no-cache"], cwd=folder,
+                            env={**os.environ, "PYTHONPATH": str(folder)}, capture_output=True, text=True, timeout=300)
+    assert linted.returncode == 0 and "1 kept, 0 broken" in linted.stdout, linted.stdout[-2000:] + linted.stderr
 
 
 def test_the_first_migration_depends_on_cores_head_and_the_catalog_is_compiled(tmp_path):
