@@ -88,10 +88,7 @@ def registered_indicators():
     """Core's indicators, then each loaded plugin's; a key is unique and its levels are known ones."""
     from .indicators import INDICATORS
     found = [RegisteredIndicator("core", i) for i in INDICATORS]
-    plugin_host = host()
-    for impl in reversed(plugin_host.hook.wuguan_indicators.get_hookimpls()):
-        name = plugin_host.pm.get_name(impl.plugin)
-        found += [RegisteredIndicator(name, i) for i in impl.function() or []]
+    found += [RegisteredIndicator(name, i) for name, i in host().collect_by_plugin("wuguan_indicators")]
     seen = {}
     for item in found:
         if not isinstance(item.indicator, Indicator):

@@ -270,6 +270,13 @@ class PluginHost:
         return [impl.function(**kwargs) for impl in getattr(self.hook, hook_name).get_hookimpls()
                 if impl.plugin is plugin]
 
+    def collect_by_plugin(self, hook_name, **kwargs):
+        """(plugin name, item) for every item each plugin returned from a list-returning hook, in load
+        order: what registries of checks, rules and indicators keep, to say whose an item is."""
+        return [(self.pm.get_name(impl.plugin), item)
+                for impl in reversed(getattr(self.hook, hook_name).get_hookimpls())
+                for item in impl.function(**kwargs) or []]
+
     def collect(self, hook_name, **kwargs):
         """Flatten the lists every plugin returned for a list-returning hook."""
         return [item for result in getattr(self.hook, hook_name)(**kwargs) if result for item in result]

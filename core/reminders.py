@@ -123,10 +123,7 @@ class RegisteredRule:
 
 def registered_rules():
     found = [RegisteredRule("core", r) for r in CORE_RULES]
-    plugin_host = host()
-    for impl in reversed(plugin_host.hook.wuguan_reminder_rules.get_hookimpls()):
-        name = plugin_host.pm.get_name(impl.plugin)
-        found.extend(RegisteredRule(name, r) for r in impl.function() or [])
+    found += [RegisteredRule(name, r) for name, r in host().collect_by_plugin("wuguan_reminder_rules")]
     seen = set()
     for item in found:
         if not isinstance(item.rule, ReminderRule):

@@ -56,11 +56,7 @@ class RegisteredCheck:
 def registered_checks():
     """Core's checks, then each loaded plugin's, in a stable order; a code must be unique."""
     found = [RegisteredCheck("core", c) for c in core_checks.CHECKS]
-    plugin_host = host()
-    for impl in reversed(plugin_host.hook.wuguan_checks.get_hookimpls()):
-        name = plugin_host.pm.get_name(impl.plugin)
-        for check in impl.function() or []:
-            found.append(RegisteredCheck(name, check))
+    found += [RegisteredCheck(name, c) for name, c in host().collect_by_plugin("wuguan_checks")]
     seen = {}
     for item in found:
         if not isinstance(item.check, Check):
